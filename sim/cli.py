@@ -1,0 +1,103 @@
+"""The ``stormcrew`` command: parse arguments, call the Python API, print. Nothing else lives here.
+
+Exit codes: 0 success, 2 bad input (scenario, arguments, output folder), 1 an unexpected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from sim.errors import InputError, ScenarioError
+from sim.experiment import run
+from sim.results import package_version
+from sim.scenario import load_scenario
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="stormcrew", description="Simulate outage repair crews through a storm season.")
+    p.add_argument("--version", action="version", version=f"stormcrew {package_version()}")
+    sub = p.add_subparsers(dest="command", required=True)
+    v = sub.add_parser("validate", help="check scenario files and list every problem with its line")
+    v.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    r = sub.add_parser("run", help="run a scenario's replications and write a results folder")
+    r.add_argument("file", type=Path, metavar="FILE")
+    r.add_argument("--replications", "-n", type=_positive, help="replications (default: the scenario's)")
+    r.add_argument("--seed", type=_seed, help="master seed (default: the scenario's)")
+    r.add_argument("--out", type=Path, help="results folder (default: results/<scenario name>/)")
+    r.add_argument("--workers", "-j", type=_positive, default=None,
+                   help="worker processes (default: one per core); results do not depend on it")
+    return p
+
+
+def _validate(files: list[Path]) -> int:
+    failed = 0
+    for f in files:
+        try:
+            sc = load_scenario(f)
+        except ScenarioError as exc:
+            print(exc, file=sys.stderr)
+            failed += 1
+        else:
+            print(f"{f}: ok ({sc.name}: {len(sc.zones)} zones, {len(sc.fault_types)} fault types, "
+                  f"{sum(g.count for d in sc.depots.values() for g in d.units)} units)")
+    return 2 if failed else 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    sc = load_scenario(args.file)
+    out = args.out or Path("results") / sc.name
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a folder; expected a folder path")
+    t0 = time.perf_counter()
+    res = run(sc, replications=args.replications, seed=args.seed, workers=args.workers, progress=True)
+    elapsed = time.perf_counter() - t0
+    try:
+        res.save(out)
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot write the results folder: {exc.strerror or exc}") from None
+    print(f"{sc.name}: {len(res.faults):,} faults over {res.replications} replications in {elapsed:.1f} s")
+    print(res.table())
+    print(f"results: {out}/")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``stormcrew`` command; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return _validate(args.files)
+        return _run(args)
+    except InputError as exc:
+        print(f"stormcrew: {exc}" if not isinstance(exc, ScenarioError) else exc, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("stormcrew: interrupted; no results written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Probability distributions named the way scipy.stats names them, with parameters in minutes.
+
+A scenario writes ``{dist: lognorm, s: 0.9, scale: 95}`` for any scipy.stats distribution, plus two of
+its own: ``{dist: constant, value: 5}`` and ``{dist: empirical, values: [10, 20, 45]}`` (drawn uniformly
+from the list). A bare number means a constant.
+
+>>> import numpy as np
+>>> d = Distribution.model_validate({"dist": "expon", "scale": 30})
+>>> round(d.mean(), 6)
+30.0
+>>> d.sample(np.random.default_rng(1), 3).shape
+(3,)
+>>> Distribution.model_validate(12).sample(np.random.default_rng(1), 2).tolist()
+[12.0, 12.0]
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import scipy.stats
+from pydantic import BaseModel, ConfigDict, model_validator
+
+_OWN = {"constant": ("value",), "empirical": ("values",)}
+
+
+class Distribution(BaseModel):
+    """A non-negative random quantity: a scipy.stats distribution by name, a constant or a list."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    dist: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _number_is_constant(cls, value: Any) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return {"dist": "constant", "value": value}
+        return value
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The distribution's parameters as written (everything but ``dist``)."""
+        return dict(self.model_extra or {})
+
+    @model_validator(mode="after")
+    def _check(self) -> "Distribution":
+        params = self.params
+        for key, val in params.items():
+            ok = isinstance(val, (int, float)) and not isinstance(val, bool)
+            if key == "values":
+                ok = isinstance(val, list) and len(val) > 0 and all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in val)
+            if not ok:
+                want = "a non-empty list of numbers" if key == "values" else "a number"
+                raise ValueError(f"parameter '{key}' of {self.dist}: expected {want}, got {val!r}")
+        if self.dist in _OWN:
+            need = _OWN[self.dist]
+            if set(params) != set(need):
+                raise ValueError(f"'{self.dist}' takes exactly: {', '.join(need)}; got: {', '.join(params) or 'none'}")
+            values = params.get("values", [params.get("value")])
+            if min(values) < 0:
+                raise ValueError(f"'{self.dist}' has a negative value; durations and counts must be >= 0")
+            return self
+        law = getattr(scipy.stats, self.dist, None)
+        if not isinstance(law, (scipy.stats.rv_continuous, scipy.stats.rv_discrete)):
+            raise ValueError(f"unknown distribution '{self.dist}'; expected a scipy.stats name "
+                             "(expon, lognorm, gamma, weibull_min, uniform, ...) or constant or empirical")
+        shapes = [s.strip() for s in (law.shapes or "").split(",") if s.strip()]
+        allowed = shapes + ["loc", "scale"]
+        unknown = [k for k in params if k not in allowed]
+        missing = [s for s in shapes if s not in params]
+        if unknown or missing:
+            raise ValueError(f"'{self.dist}' takes {', '.join(allowed)}"
+                             + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+                             + (f"; missing: {', '.join(missing)}" if missing else ""))
+        lo, _hi = law(**params).support()
+        if np.isnan(lo):
+            raise ValueError(f"invalid parameters for '{self.dist}': {params}")
+        if lo < 0:
+            raise ValueError(f"'{self.dist}' with {params} can be negative; durations and counts must be >= 0 "
+                             "(pick a distribution on [0, inf) or raise loc)")
+        return self
+
+    @cached_property
+    def _frozen(self) -> Any:
+        return getattr(scipy.stats, self.dist)(**self.params)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Draw ``size`` values as float64 from ``rng``."""
+        if self.dist == "constant":
+            return np.full(size, float(self.params["value"]))
+        if self.dist == "empirical":
+            values = np.asarray(self.params["values"], dtype=float)
+            return values[rng.integers(0, len(values), size=size)]
+        return np.asarray(self._frozen.rvs(size=size, random_state=rng), dtype=float)
+
+    def mean(self) -> float:
+        """Expected value."""
+        if self.dist == "constant":
+            return float(self.params["value"])
+        if self.dist == "empirical":
+            return float(np.mean(self.params["values"]))
+        return float(self._frozen.mean())
+
+    def describe(self) -> str:
+        """Short text such as ``lognorm(s=0.9, scale=95)``."""
+        return f"{self.dist}({', '.join(f'{k}={v}' for k, v in self.params.items())})"

@@ -1,0 +1,139 @@
+"""The result of a run and its results folder, written atomically: a folder is either complete or absent.
+
+Folder contents: ``faults.parquet``, ``units.parquet``, ``replications.parquet`` (every figure of every
+replication), ``summary.json`` and ``scenario.resolved.yaml`` (the resolved scenario with its hash, the package
+version and the seed).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from sim.metrics import ALL
+from sim.scenario import Scenario
+
+
+def package_version() -> str:
+    """The installed stormcrew version."""
+    try:
+        return version("stormcrew")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0+unknown"
+
+
+def _num(x: float) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+@dataclass
+class Result:
+    """Everything one run produced. ``faults``: one row per fault per replication; ``units``: one row per unit
+    activity; ``per_replication``: every figure of every replication; ``summary``: mean and 95 % interval."""
+
+    scenario: Scenario
+    seed: int
+    faults: pd.DataFrame
+    units: pd.DataFrame
+    per_replication: pd.DataFrame
+    summary: pd.DataFrame
+
+    @property
+    def replications(self) -> int:
+        """Number of replications run."""
+        return self.scenario.replications
+
+    def figure(self, group: str, metric: str, scope: str = "zone") -> dict[str, float]:
+        """One summary figure: ``{"mean", "ci_low", "ci_high", "replications"}``.
+
+        ``res.figure("urban", "arrive")`` is the share of urban faults with a crew on site within the limit.
+        """
+        row = self.summary[(self.summary["scope"] == scope) & (self.summary["group"] == group)
+                           & (self.summary["metric"] == metric)]
+        if row.empty:
+            raise KeyError(f"no figure {scope}:{group}.{metric}")
+        r = row.iloc[0]
+        return {"mean": r["mean"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "replications": r["replications"]}
+
+    def meta(self) -> dict[str, Any]:
+        """What identifies this result: scenario name and hash, seed, replications, package version."""
+        return {"scenario": self.scenario.name, "scenario_sha256": self.scenario.digest(), "seed": self.seed,
+                "replications": self.replications, "stormcrew_version": package_version(),
+                "time_unit": "minutes", "confidence_level": 0.95}
+
+    def summary_dict(self) -> dict[str, Any]:
+        """summary.json as a dict: meta, limits, then ``zones`` and ``units`` -> group -> metric -> figure."""
+        out: dict[str, Any] = {"meta": self.meta(),
+                               "limits": {z: {"arrive": zone.limits.arrive, "restore": zone.limits.restore}
+                                          for z, zone in self.scenario.zones.items()},
+                               "zones": {}, "units": {}}
+        for r in self.summary.itertuples(index=False):
+            section = out["zones" if r.scope == "zone" else "units"]
+            section.setdefault(r.group, {})[r.metric] = {
+                "mean": _num(r.mean), "ci_low": _num(r.ci_low), "ci_high": _num(r.ci_high),
+                "replications": int(r.replications)}
+        return out
+
+    def table(self) -> str:
+        """A compact text table of compliance and times per zone, as the CLI prints it."""
+        def fig(group: str, metric: str, pct: bool) -> str:
+            f = self.figure(group, metric)
+            if f["mean"] is None or math.isnan(f["mean"]):
+                return "-"
+            half = (f["ci_high"] - f["ci_low"]) / 2 if not math.isnan(f["ci_high"]) else math.nan
+            if pct:
+                return f"{100 * f['mean']:.1f}" + ("" if math.isnan(half) else f" ±{100 * half:.1f}")
+            return f"{f['mean']:.0f}" + ("" if math.isnan(half) else f" ±{half:.0f}")
+
+        head = ["zone", "limits", "faults", "on site %", "restored %", "restored % cust", "site p90 min",
+                "restore p90 min"]
+        rows = []
+        for z in [*self.scenario.zones, ALL]:
+            lim = "-" if z == ALL else (f"{self.scenario.zones[z].limits.arrive:g}m/"
+                                        f"{self.scenario.zones[z].limits.restore / 60:g}h")
+            rows.append([z, lim, fig(z, "faults", False), fig(z, "arrive", True), fig(z, "restore", True),
+                         fig(z, "restore_customers", True), fig(z, "time_to_site_p90", False),
+                         fig(z, "time_to_restore_p90", False)])
+        util = self.figure(ALL, "utilisation", scope="units")
+        widths = [max(len(str(c)) for c in col) for col in zip(head, *rows)]
+        lines = ["  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
+                 for r in [head, *rows]]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        lines.append(f"{self.replications} replications, seed {self.seed}; ± is the 95 % confidence half-width; "
+                     f"unit utilisation {100 * util['mean']:.1f} %")
+        return "\n".join(lines)
+
+    def save(self, out: str | Path) -> Path:
+        """Write the results folder ``out`` atomically (replacing any earlier run there) and return its path."""
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        try:
+            self.faults.to_parquet(tmp / "faults.parquet", index=False)
+            self.units.to_parquet(tmp / "units.parquet", index=False)
+            self.per_replication.to_parquet(tmp / "replications.parquet", index=False)
+            (tmp / "summary.json").write_text(json.dumps(self.summary_dict(), indent=2) + "\n")
+            resolved = {**self.meta(), "resolved": self.scenario.resolved()}
+            (tmp / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
+            os.chmod(tmp, 0o755)
+            old = None
+            if out.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+                os.replace(out, old / out.name)
+            os.replace(tmp, out)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return out

@@ -1,0 +1,354 @@
+"""The scenario: a typed, validated, fully resolved description of one service area and its organisation.
+
+Times are in minutes. Wherever a time is asked for, a string with a unit is accepted too: ``"4 h"``,
+``"90 min"``, ``"92 d"``. Zones named urban, rural and mountain get the published response limits by default.
+
+>>> sc = load_scenario({
+...     "name": "tiny",
+...     "horizon": "2 d",
+...     "zones": {"urban": {"speed_kmh": 30, "area": {"box": [0, 0, 10, 10]}}},
+...     "fault_types": {"cable_fault": {"skills": ["cable"], "repair": {"dist": "expon", "scale": 120}}},
+...     "arrivals": {"per_day": {"urban": {"cable_fault": 6}}},
+...     "depots": {"central": {"zone": "urban", "location": [5, 5],
+...                            "units": [{"name": "cable", "skills": ["cable"], "count": 2}]}},
+... })
+>>> sc.horizon, sc.zones["urban"].limits.arrive, sc.zones["urban"].limits.restore
+(2880.0, 30.0, 240.0)
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+import typing
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator,
+                      model_validator)
+
+from sim.distributions import Distribution
+from sim.errors import Issue, ScenarioError
+from sim.yamlsource import YamlDocument, parse_yaml, read_yaml
+
+# The published promise (DOMAIN.md): minutes to be on site, minutes to restore.
+DEFAULT_LIMITS: dict[str, tuple[float, float]] = {
+    "urban": (30.0, 240.0),
+    "rural": (60.0, 360.0),
+    "mountain": (90.0, 360.0),
+}
+
+_UNITS = {"s": 1 / 60, "sec": 1 / 60, "min": 1.0, "m": 1.0, "minute": 1.0, "minutes": 1.0,
+          "h": 60.0, "hr": 60.0, "hour": 60.0, "hours": 60.0, "d": 1440.0, "day": 1440.0, "days": 1440.0,
+          "w": 10080.0, "week": 10080.0, "weeks": 10080.0}
+_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*$")
+
+
+def parse_minutes(value: Any) -> Any:
+    """``"4 h"`` -> 240.0; numbers pass through (they are minutes); anything else is left for pydantic.
+
+    >>> parse_minutes("4 h"), parse_minutes("90min"), parse_minutes("1.5 days"), parse_minutes(12)
+    (240.0, 90.0, 2160.0, 12)
+    """
+    if isinstance(value, str):
+        m = _DURATION.match(value)
+        if m and (m.group(2).lower() in _UNITS or m.group(2) == ""):
+            return float(m.group(1)) * _UNITS.get(m.group(2).lower(), 1.0)
+        raise ValueError(f"expected a duration such as 30, '45 min', '4 h' or '92 d', got {value!r}")
+    return value
+
+
+Minutes = Annotated[float, BeforeValidator(parse_minutes), Field(gt=0)]
+"""A positive duration in minutes (or a string with a unit)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Limits(_Strict):
+    """The promise for one zone: on site within ``arrive`` and power back within ``restore`` minutes."""
+
+    arrive: Minutes
+    restore: Minutes
+
+
+class Area(_Strict):
+    """Where a zone's faults occur: a box ``[x_min, y_min, x_max, y_max]`` in km (faults fall uniformly in it)."""
+
+    box: tuple[float, float, float, float]
+
+    @field_validator("box")
+    @classmethod
+    def _ordered(cls, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        if box[0] > box[2] or box[1] > box[3]:
+            raise ValueError(f"expected [x_min, y_min, x_max, y_max] with min <= max, got {list(box)}")
+        return box
+
+
+class Zone(_Strict):
+    """A service area with its own promise, road speed and geography."""
+
+    limits: Limits | None = None
+    speed_kmh: float = Field(gt=0, description="typical driving speed on this zone's roads")
+    area: Area
+    customers: int | None = Field(default=None, gt=0, description="customers served (N_T for indices)")
+
+
+class FaultType(_Strict):
+    """A kind of fault: the skills its repair needs, how long the repair takes, how many customers it cuts off."""
+
+    skills: list[str] = Field(min_length=1)
+    repair: Distribution
+    customers: Distribution = Distribution.model_validate(1)
+
+
+class Rate(_Strict):
+    """Faults per day of one type in one zone, optionally shaped by hour of day."""
+
+    per_day: float = Field(ge=0)
+    hour_of_day: list[float] | None = Field(default=None, min_length=24, max_length=24)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_number(cls, value: Any) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return {"per_day": value}
+        return value
+
+
+class Arrivals(_Strict):
+    """Poisson fault arrivals: a rate per zone and fault type, with an hour-of-day profile (relative weights)."""
+
+    process: Literal["poisson"] = "poisson"
+    hour_of_day: list[float] | None = Field(default=None, min_length=24, max_length=24)
+    per_day: dict[str, dict[str, Rate]]
+
+    @field_validator("hour_of_day")
+    @classmethod
+    def _weights(cls, w: list[float] | None) -> list[float] | None:
+        if w is not None and (min(w) < 0 or sum(w) <= 0):
+            raise ValueError("expected 24 non-negative weights with a positive sum")
+        return w
+
+
+class UnitGroup(_Strict):
+    """``count`` identical units based at a depot."""
+
+    name: str = Field(min_length=1)
+    kind: Literal["crew"] = "crew"
+    skills: list[str] = Field(min_length=1)
+    count: int = Field(ge=0)
+
+
+class Depot(_Strict):
+    """Where units start, return to and wait; ``serves`` lists the zones they may be sent to (default: all)."""
+
+    zone: str
+    location: tuple[float, float]
+    serves: list[str] | None = None
+    units: list[UnitGroup] = Field(default_factory=list)
+
+
+class Travel(_Strict):
+    """Straight-line travel: distance x circuity, half the way at each end's zone speed."""
+
+    model: Literal["straight_line"] = "straight_line"
+    circuity: float = Field(default=1.3, ge=1.0, description="road km per straight-line km")
+
+
+class Dispatch(_Strict):
+    """The dispatch centre's rule."""
+
+    rule: Literal["nearest_idle_then_oldest"] = "nearest_idle_then_oldest"
+
+
+class Scenario(_Strict):
+    """Everything one simulation needs, resolved: no field is left to a later default."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    time_unit: Literal["minutes"] = "minutes"
+    horizon: Minutes
+    replications: int = Field(default=20, ge=1)
+    seed: int = Field(default=1, ge=0)
+    zones: dict[str, Zone] = Field(min_length=1)
+    fault_types: dict[str, FaultType] = Field(min_length=1)
+    arrivals: Arrivals
+    depots: dict[str, Depot] = Field(min_length=1)
+    travel: Travel = Travel()
+    dispatch: Dispatch = Dispatch()
+
+    def resolved(self) -> dict[str, Any]:
+        """Plain data of the scenario with every default filled in (what gets echoed into results)."""
+        return self.model_dump(mode="json")
+
+    def digest(self) -> str:
+        """sha256 of the resolved scenario, independent of key order and formatting in the file."""
+        blob = json.dumps(self.resolved(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def with_changes(self, **changes: Any) -> "Scenario":
+        """A validated copy with top-level fields replaced (``replications=``, ``seed=`` ...)."""
+        data = self.resolved()
+        data.update(changes)
+        return load_scenario(data)
+
+
+# ---------------------------------------------------------------- resolution and cross-references
+
+
+def _fill_defaults(data: Any) -> list[Issue]:
+    """Give zones with a known name their default limits; report unknown zones without limits."""
+    issues: list[Issue] = []
+    zones = data.get("zones") if isinstance(data, dict) else None
+    if not isinstance(zones, dict):
+        return issues
+    for name, zone in zones.items():
+        if isinstance(zone, dict) and "limits" not in zone:
+            if name in DEFAULT_LIMITS:
+                arrive, restore = DEFAULT_LIMITS[name]
+                zone["limits"] = {"arrive": arrive, "restore": restore}
+            else:
+                issues.append(Issue(("zones", name, "limits"),
+                                    "expected limits {arrive, restore} in minutes: only urban, rural and "
+                                    "mountain have default limits"))
+    return issues
+
+
+def _cross_check(sc: Scenario) -> list[Issue]:
+    """References between sections, and that every fault that can occur can be served by someone."""
+    issues: list[Issue] = []
+    zones = list(sc.zones)
+    for name, depot in sc.depots.items():
+        if depot.zone not in sc.zones:
+            issues.append(Issue(("depots", name, "zone"), f"unknown zone {depot.zone!r}; expected one of {zones}"))
+        for i, z in enumerate(depot.serves or []):
+            if z not in sc.zones:
+                issues.append(Issue(("depots", name, "serves", i), f"unknown zone {z!r}; expected one of {zones}"))
+    for zone, by_type in sc.arrivals.per_day.items():
+        if zone not in sc.zones:
+            issues.append(Issue(("arrivals", "per_day", zone), f"unknown zone {zone!r}; expected one of {zones}"))
+            continue
+        for ftype, rate in by_type.items():
+            if ftype not in sc.fault_types:
+                issues.append(Issue(("arrivals", "per_day", zone, ftype),
+                                    f"unknown fault type {ftype!r}; expected one of {list(sc.fault_types)}"))
+                continue
+            if rate.per_day == 0:
+                continue
+            need = set(sc.fault_types[ftype].skills)
+            serving = [d for d in sc.depots.values() if zone in (d.serves or zones) and any(g.count for g in d.units)]
+            if not serving:
+                issues.append(Issue(("zones", zone), "no depot with units serves this zone, but faults arrive "
+                                    "in it; expected a depot whose 'serves' includes it"))
+                break
+            if not any(need <= set(g.skills) and g.count > 0 for d in serving for g in d.units):
+                issues.append(Issue(("arrivals", "per_day", zone, ftype),
+                                    f"no unit serving zone {zone!r} has all the skills {sorted(need)} "
+                                    f"that {ftype!r} needs"))
+    return issues
+
+
+# ---------------------------------------------------------------- pydantic errors -> planner's messages
+
+
+def _schema_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that holds the last key of ``loc`` (to list the keys it accepts)."""
+    tp: Any = Scenario
+    for part in loc[:-1]:
+        while typing.get_origin(tp) in (typing.Union, Annotated) or str(typing.get_origin(tp)) == "types.UnionType":
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            tp = args[0]
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(str(part))
+            if field is None:
+                return None
+            tp = field.annotation
+        elif typing.get_origin(tp) is dict:
+            tp = typing.get_args(tp)[1]
+        elif typing.get_origin(tp) in (list, tuple):
+            tp = typing.get_args(tp)[0]
+        else:
+            return None
+    while typing.get_origin(tp) is not None and typing.get_origin(tp) is not dict:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        tp = args[0] if args else None
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind, ctx, got = err["type"], err.get("ctx", {}), err.get("input")
+    loc = tuple(err["loc"])
+    if kind == "missing":
+        return "required; expected a value, none given"
+    if kind == "extra_forbidden":
+        model = _schema_at(loc)
+        allowed = sorted(model.model_fields) if model else []
+        near = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        return f"unknown key{hint} expected one of: {', '.join(allowed)}" if allowed else "unknown key"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}[kind]
+        bound = next(iter(ctx.values()))
+        what = "minutes" if str(loc[-1]) in ("arrive", "restore", "horizon") else "a number"
+        return f"expected {what} {op} {bound}, got {got!r}"
+    if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
+        want = "a whole number" if kind.startswith("int") else "a number"
+        return f"expected {want}, got {got!r}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"expected a mapping of keys to values, got {got!r}"
+    if kind in ("list_type", "tuple_type"):
+        return f"expected a list, got {got!r}"
+    if kind == "literal_error":
+        return f"expected {ctx.get('expected')}, got {got!r}"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        return msg[len("Value error, "):]
+    return f"{msg[0].lower()}{msg[1:]}, got {got!r}"
+
+
+def _issues(exc: ValidationError, doc: YamlDocument | None) -> list[Issue]:
+    out = []
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p in ("function-after",))))
+        out.append(Issue(loc, _message(err), doc.line_of(loc) if doc else None))
+    return out
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def load_scenario(source: str | Path | dict[str, Any] | Scenario) -> Scenario:
+    """Read, validate and resolve a scenario from a YAML file path, a dict or an existing Scenario.
+
+    Raises ScenarioError listing every problem with its YAML path and line.
+    """
+    if isinstance(source, Scenario):
+        return source
+    if isinstance(source, dict):
+        doc = YamlDocument("<scenario dict>", json.loads(json.dumps(source)))
+    elif isinstance(source, (str, Path)) and "\n" not in str(source):
+        doc = read_yaml(source)
+    elif isinstance(source, str):
+        doc = parse_yaml(source, "<scenario text>")
+    else:
+        raise TypeError(f"load_scenario takes a path, a dict or a Scenario, not {type(source).__name__}")
+    data = doc.data
+    if data is None:
+        raise ScenarioError(doc.source, [Issue((), "the file is empty; expected a scenario mapping "
+                                                   "(name, horizon, zones, fault_types, arrivals, depots)", 1)])
+    if not isinstance(data, dict):
+        raise ScenarioError(doc.source, [Issue((), f"expected a mapping at the top level, got "
+                                                   f"{type(data).__name__}", 1)])
+    pre = [Issue(i.path, i.message, doc.line_of(i.path)) for i in _fill_defaults(data)]
+    try:
+        sc = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(doc.source, pre + _issues(exc, doc)) from None
+    post = pre + [Issue(i.path, i.message, doc.line_of(i.path)) for i in _cross_check(sc)]
+    if post:
+        raise ScenarioError(doc.source, post)
+    return sc

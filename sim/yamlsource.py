@@ -1,0 +1,88 @@
+"""Reading YAML while remembering where every value stood, so errors can name a line.
+
+>>> doc = parse_yaml("zones:\\n  urban:\\n    speed_kmh: -5\\n", "example.yaml")
+>>> doc.data["zones"]["urban"]["speed_kmh"]
+-5
+>>> doc.line_of(("zones", "urban", "speed_kmh"))
+3
+>>> doc.line_of(("zones", "urban", "missing", "deeper"))  # nearest known ancestor
+2
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.errors import Issue, ScenarioError
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """Parsed YAML data plus the 1-based line of every mapping key and sequence item."""
+
+    source: str
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line_of(self, path: Path_) -> int | None:
+        """Line of ``path``, or of its nearest ancestor that exists in the file."""
+        path = tuple(path)
+        while True:
+            if path in self.lines:
+                return self.lines[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+
+def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                child = path + (key_node.value,)
+                lines[child] = key_node.start_mark.line + 1
+                _walk(value_node, child, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            child = path + (i,)
+            lines[child] = item.start_mark.line + 1
+            _walk(item, child, lines)
+
+
+def parse_yaml(text: str, source: str) -> YamlDocument:
+    """Parse ``text`` (named ``source`` in messages); raise ScenarioError on syntax errors."""
+    try:
+        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = " ".join(p for p in (exc.context, exc.problem) if p)
+        raise ScenarioError(source, [Issue((), f"not valid YAML: {what}", line)]) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(source, [Issue((), f"not valid YAML: {exc}", None)]) from None
+    lines: dict[Path_, int] = {}
+    if node is not None:
+        _walk(node, (), lines)
+    return YamlDocument(source, data, lines)
+
+
+def read_yaml(path: str | Path) -> YamlDocument:
+    """Read and parse a YAML file; a missing or unreadable file is a ScenarioError."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(str(p), [Issue((), "file not found", None)]) from None
+    except IsADirectoryError:
+        raise ScenarioError(str(p), [Issue((), "is a folder; expected a scenario YAML file", None)]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(str(p), [Issue((), f"cannot be read: {exc}", None)]) from None
+    return parse_yaml(text, str(p))
