@@ -8,7 +8,7 @@ interval is for the expected per-season percentile.
 >>> import pandas as pd
 >>> ci = confidence_interval(pd.Series([0.90, 0.92, 0.94]))
 >>> round(ci.mean, 3), round(ci.low, 3), round(ci.high, 3), ci.n
-(0.92, 0.870, 0.97, 3)
+(0.92, 0.87, 0.97, 3)
 """
 
 from __future__ import annotations

@@ -1,0 +1,61 @@
+"""Properties every run must have, over random small scenarios and a long default season."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sim
+from tests.conftest import DEFAULT_SCENARIO
+
+
+def check_invariants(res: sim.Result) -> None:
+    f, u = res.faults, res.units
+    # every fault reported is followed to restoration, its times in order
+    assert f["restored"].notna().all()
+    order = f[["reported", "dispatched", "on_site", "repair_start", "restored"]].to_numpy()
+    assert (np.diff(order, axis=1) >= -1e-9).all()
+    # each unit is in one place doing one thing at a time
+    for (_, _), acts in u.groupby(["replication", "unit"], sort=False):
+        start, end = acts["start"].to_numpy(), acts["end"].to_numpy()
+        assert (end >= start - 1e-9).all()
+        assert (start[1:] >= end[:-1] - 1e-9).all()
+        # and it starts each activity where the previous one left it
+        assert np.allclose(acts["from_x_km"].to_numpy()[1:], acts["to_x_km"].to_numpy()[:-1])
+        assert np.allclose(acts["from_y_km"].to_numpy()[1:], acts["to_y_km"].to_numpy()[:-1])
+    # the repair took as long as drawn, and was done by the unit recorded on the fault
+    work = u[u["activity"] == "work"].merge(f, left_on=["replication", "job"], right_on=["replication", "fault"])
+    assert np.allclose(work["end"] - work["start"], work["repair_minutes"])
+    assert (work["unit_x"] == work["unit_y"]).all()
+
+
+def test_invariants_on_a_long_default_season() -> None:
+    check_invariants(sim.run(DEFAULT_SCENARIO, replications=2, seed=8))
+
+
+@st.composite
+def small_scenarios(draw: st.DrawFn) -> dict:
+    n_zones = draw(st.integers(1, 3))
+    zones = {f"z{i}": {"speed_kmh": draw(st.floats(10, 90)), "limits": {"arrive": 60, "restore": 360},
+                       "area": {"box": [10.0 * i, 0, 10.0 * i + draw(st.floats(0, 20)), draw(st.floats(0, 20))]}}
+             for i in range(n_zones)}
+    skills = ["a", "b"]
+    types = {f"t{k}": {"skills": [skills[k % 2]], "repair": {"dist": "expon", "scale": draw(st.floats(5, 200))}}
+             for k in range(2)}
+    depots = {f"d{i}": {"zone": f"z{i}", "location": [10.0 * i, 0],
+                        "units": [{"name": s, "skills": [s], "count": draw(st.integers(1, 3))} for s in skills]}
+              for i in range(n_zones)}
+    per_day = {z: {t: draw(st.floats(0, 30)) for t in types} for z in zones}
+    return {"name": "prop", "horizon": "3 d", "zones": zones, "fault_types": types,
+            "arrivals": {"per_day": per_day}, "depots": depots}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_scenarios(), st.integers(0, 2**32 - 1))
+def test_invariants_on_random_scenarios(sc: dict, seed: int) -> None:
+    res = sim.run(sc, replications=1, seed=seed)
+    if len(res.faults):
+        check_invariants(res)
+    assert isinstance(res.summary, pd.DataFrame)
