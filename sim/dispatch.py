@@ -31,7 +31,7 @@ class DispatchCentre:
             (z, t): deque() for z in range(n_zones) for t in range(n_types)}
         self.idle: list[dict[int, Unit]] = [{} for _ in range(n_zones)]
 
-    def queues_for(self, unit: "Unit") -> list[deque[int]]:
+    def queues_for(self, unit: Unit) -> list[deque[int]]:
         """The waiting lines ``unit`` may take work from: zones it serves, fault types it has the skills for."""
         return [q for (z, t), q in self.queues.items()
                 if z in unit.serves and unit.skills & self.need_masks[t] == self.need_masks[t]]
@@ -59,7 +59,7 @@ class DispatchCentre:
         self._take(best)
         best.assign(fault)
 
-    def next_job(self, unit: "Unit") -> int | None:
+    def next_job(self, unit: Unit) -> int | None:
         """``unit`` has finished: hand it the oldest fault it can serve, or mark it idle and return None."""
         oldest: deque[int] | None = None
         for q in unit.queues:
@@ -71,6 +71,6 @@ class DispatchCentre:
             self.idle[z][unit.index] = unit
         return None
 
-    def _take(self, unit: "Unit") -> None:
+    def _take(self, unit: Unit) -> None:
         for z in unit.serves:
             del self.idle[z][unit.index]

@@ -46,7 +46,7 @@ class Distribution(BaseModel):
         return dict(self.model_extra or {})
 
     @model_validator(mode="after")
-    def _check(self) -> "Distribution":
+    def _check(self) -> Distribution:
         params = self.params
         for key, val in params.items():
             ok = isinstance(val, (int, float)) and not isinstance(val, bool)

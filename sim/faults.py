@@ -53,7 +53,7 @@ def generate(sc: Scenario, seed: int, replication: int) -> FaultTable:
     """Draw the faults of ``replication`` for scenario ``sc``."""
     zone_names = tuple(sc.zones)
     type_names = tuple(sc.fault_types)
-    parts = []
+    parts: list[tuple[np.ndarray, ...]] = []
     for zone, by_type in sc.arrivals.per_day.items():
         x0, y0, x1, y1 = sc.zones[zone].area.box
         for ftype, rate in by_type.items():
@@ -77,11 +77,13 @@ def generate(sc: Scenario, seed: int, replication: int) -> FaultTable:
                 np.maximum(1, np.rint(ft.customers.sample(stream(seed, replication, "customers", zone, ftype), n)))
                 .astype(np.int64),
             ))
+    cols: list[np.ndarray]
     if not parts:
         cols = [np.empty(0), np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0), np.empty(0), np.empty(0),
                 np.empty(0, np.int64)]
     else:
-        cols = [np.concatenate(c) for c in zip(*parts)]
+        cols = [np.concatenate(c) for c in zip(*parts, strict=True)]
         order = np.argsort(cols[0], kind="stable")
         cols = [c[order] for c in cols]
-    return FaultTable(*cols, zone_names=zone_names, type_names=type_names)
+    reported, zone, fault_type, x, y, repair, customers = cols
+    return FaultTable(reported, zone, fault_type, x, y, repair, customers, zone_names, type_names)

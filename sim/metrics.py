@@ -90,7 +90,7 @@ def replication_figures(sc: Scenario, faults: pd.DataFrame, units: pd.DataFrame,
     for name in [*sc.zones, ALL]:
         sel = slice(None) if name == ALL else zone == name
         values = _zone_figures(tts[sel], ttr[sel], cust[sel], arrive_ok[sel], restore_ok[sel])
-        rows += [("zone", name, m, v) for m, v in zip(ZONE_METRICS, values)]
+        rows += [("zone", name, m, v) for m, v in zip(ZONE_METRICS, values, strict=False)]
     # utilisation: travel and repair time within the horizon, over the units' time in the horizon
     busy = units[units["activity"].isin(["travel", "work"])]
     clipped = (busy["end"].clip(upper=sc.horizon) - busy["start"].clip(upper=sc.horizon)).to_numpy()

@@ -105,8 +105,9 @@ class Result:
                          fig(z, "restore_customers", True), fig(z, "time_to_site_p90", False),
                          fig(z, "time_to_restore_p90", False)])
         util = self.figure(ALL, "utilisation", scope="units")
-        widths = [max(len(str(c)) for c in col) for col in zip(head, *rows)]
-        lines = ["  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
+        widths = [max(len(str(c)) for c in col) for col in zip(head, *rows, strict=True)]
+        lines = ["  ".join(str(c).rjust(w) if i else str(c).ljust(w)
+                           for i, (c, w) in enumerate(zip(r, widths, strict=True)))
                  for r in [head, *rows]]
         lines.insert(1, "  ".join("-" * w for w in widths))
         lines.append(f"{self.replications} replications, seed {self.seed}; ± is the 95 % confidence half-width; "

@@ -26,8 +26,7 @@ import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator,
-                      model_validator)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.distributions import Distribution
 from sim.errors import Issue, ScenarioError
@@ -91,7 +90,7 @@ class Area(_Strict):
 class Zone(_Strict):
     """A service area with its own promise, road speed and geography."""
 
-    limits: Limits | None = None
+    limits: Limits  # filled in for urban, rural and mountain before validation
     speed_kmh: float = Field(gt=0, description="typical driving speed on this zone's roads")
     area: Area
     customers: int | None = Field(default=None, gt=0, description="customers served (N_T for indices)")
@@ -190,7 +189,7 @@ class Scenario(_Strict):
         blob = json.dumps(self.resolved(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 
-    def with_changes(self, **changes: Any) -> "Scenario":
+    def with_changes(self, **changes: Any) -> Scenario:
         """A validated copy with top-level fields replaced (``replications=``, ``seed=`` ...)."""
         data = self.resolved()
         data.update(changes)
@@ -279,7 +278,7 @@ def _schema_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: Any) -> str:
     kind, ctx, got = err["type"], err.get("ctx", {}), err.get("input")
     loc = tuple(err["loc"])
     if kind == "missing":
@@ -318,6 +317,10 @@ def _issues(exc: ValidationError, doc: YamlDocument | None) -> list[Issue]:
     return out
 
 
+def _by_line(issues: list[Issue]) -> list[Issue]:
+    return sorted(issues, key=lambda i: i.line or 0)  # stable: same-line issues keep their order
+
+
 # ---------------------------------------------------------------- entry point
 
 
@@ -347,8 +350,10 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario) -> Scenario:
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(doc.source, pre + _issues(exc, doc)) from None
+        told = {i.path for i in pre}  # a missing default-less limit is already explained
+        found = [i for i in _issues(exc, doc) if i.path not in told]
+        raise ScenarioError(doc.source, _by_line(pre + found)) from None
     post = pre + [Issue(i.path, i.message, doc.line_of(i.path)) for i in _cross_check(sc)]
     if post:
-        raise ScenarioError(doc.source, post)
+        raise ScenarioError(doc.source, _by_line(post))
     return sc

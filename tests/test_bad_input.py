@@ -42,7 +42,8 @@ depots:
 CASES = [
     ("wrong type", "speed_kmh: 60", "speed_kmh: fast",
      ["zones.rural.speed_kmh", "expected a number", "'fast'"], "speed_kmh: fast"),
-    ("negative time", "  rural:\n    speed_kmh: 60", "  rural:\n    limits: {arrive: -5, restore: 6 h}\n    speed_kmh: 60",
+    ("negative time", "  rural:\n    speed_kmh: 60",
+     "  rural:\n    limits: {arrive: -5, restore: 6 h}\n    speed_kmh: 60",
      ["zones.rural.limits.arrive", "expected minutes > 0, got -5"], "limits: {arrive: -5"),
     ("negative count", "count: 2", "count: -1",
      ["depots.central.units[0].count", "expected a number >= 0, got -1"], "count: -1"),
