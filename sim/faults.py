@@ -85,5 +85,5 @@ def generate(sc: Scenario, seed: int, replication: int) -> FaultTable:
         cols = [np.concatenate(c) for c in zip(*parts, strict=True)]
         order = np.argsort(cols[0], kind="stable")
         cols = [c[order] for c in cols]
-    reported, zone, fault_type, x, y, repair, customers = cols
-    return FaultTable(reported, zone, fault_type, x, y, repair, customers, zone_names, type_names)
+    reported, zone_idx, type_idx, x, y, repair, customers = cols
+    return FaultTable(reported, zone_idx, type_idx, x, y, repair, customers, zone_names, type_names)
