@@ -38,9 +38,15 @@ class Unit:
         if self._leg is None:
             return self.x, self.y, self.zone
         t0, x0, y0, z0, dur, _ = self._leg
-        frac = 1.0 if dur <= 0 else min(1.0, (now - t0) / dur)
+        frac = self._done(now)
         hx, hy, hz = self.home
         return x0 + (hx - x0) * frac, y0 + (hy - y0) * frac, (z0 if frac < 0.5 else hz)
+
+    def _done(self, now: float) -> float:
+        """Share of the drive home covered at ``now``."""
+        assert self._leg is not None
+        t0, dur = self._leg[0], self._leg[4]
+        return 1.0 if now - t0 >= dur else (now - t0) / dur
 
     def assign(self, fault: int) -> None:
         """Send this (idle) unit to ``fault``; called by the dispatch centre."""
@@ -59,7 +65,7 @@ class Unit:
             return
         t0, x0, y0, _, dur, km = self._leg
         x, y, z = self.position(now)
-        frac = 1.0 if dur <= 0 else min(1.0, (now - t0) / dur)
+        frac = self._done(now)
         self.records.activity(self.index, -1, RETURN, t0, min(now, t0 + dur), x0, y0, x, y, km * frac)
         self._leg = None
         self.x, self.y, self.zone = x, y, z
