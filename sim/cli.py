@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sim.errors import InputError, ScenarioError
@@ -16,24 +17,17 @@ from sim.results import package_version
 from sim.scenario import load_scenario
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
-    return value
+def _whole(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``minimum``, with a message that says so."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {value}")
+        return value
+    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,10 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("files", nargs="+", type=Path, metavar="FILE")
     r = sub.add_parser("run", help="run a scenario's replications and write a results folder")
     r.add_argument("file", type=Path, metavar="FILE")
-    r.add_argument("--replications", "-n", type=_positive, help="replications (default: the scenario's)")
-    r.add_argument("--seed", type=_seed, help="master seed (default: the scenario's)")
+    r.add_argument("--replications", "-n", type=_whole(1), help="replications (default: the scenario's)")
+    r.add_argument("--seed", type=_whole(0), help="master seed (default: the scenario's)")
     r.add_argument("--out", type=Path, help="results folder (default: results/<scenario name>/)")
-    r.add_argument("--workers", "-j", type=_positive, default=None,
+    r.add_argument("--workers", "-j", type=_whole(1), default=None,
                    help="worker processes (default: one per core); results do not depend on it")
     return p
 
