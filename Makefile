@@ -14,7 +14,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/stormcrew run scenarios/storm_season.yaml
 
+# The scenarios' own promises first (stormcrew check), then the test suite.
 test: $(STAMP)
+	$(BIN)/stormcrew check scenarios --workers 2
 	$(BIN)/python -m pytest -q
 
 validate: $(STAMP)

@@ -1,6 +1,7 @@
 """The ``stormcrew`` command: parse arguments, call the Python API, print. Nothing else lives here.
 
-Exit codes: 0 success, 2 bad input (scenario, arguments, output folder), 1 an unexpected failure.
+Exit codes: 0 success, 2 bad input (scenario, arguments, output folder), 1 a failed ``check`` (or an unexpected
+failure).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from sim.check import DEFAULT_BASELINES, CheckInputError, check
 from sim.errors import InputError, ScenarioError
 from sim.experiment import run
 from sim.results import package_version
@@ -43,7 +45,32 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, help="results folder (default: results/<scenario name>/)")
     r.add_argument("--workers", "-j", type=_whole(1), default=None,
                    help="worker processes (default: one per core); results do not depend on it")
+    c = sub.add_parser("check", help="run scenarios with an expect: section; exit 1 if a promise is not kept")
+    c.add_argument("paths", nargs="*", type=Path, default=[Path("scenarios")], metavar="PATH",
+                   help="scenario files or folders of them (default: scenarios/)")
+    c.add_argument("--junit", type=Path, default=Path("results") / "check" / "junit.xml",
+                   help="JUnit XML report to write (default: results/check/junit.xml)")
+    c.add_argument("--baselines", type=Path, default=DEFAULT_BASELINES,
+                   help="folder of baseline figures, one JSON per scenario (default: results/baselines/)")
+    c.add_argument("--update-baseline", action="store_true", help="store this run's figures as the baselines")
+    c.add_argument("--workers", "-j", type=_whole(1), default=None, help="worker processes (default: one per core)")
     return p
+
+
+def _check(args: argparse.Namespace) -> int:
+    try:
+        report = check(args.paths, workers=args.workers, baselines=args.baselines,
+                       update_baseline=args.update_baseline, progress=True)
+    except CheckInputError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(report.table())
+    try:
+        args.junit.parent.mkdir(parents=True, exist_ok=True)
+        args.junit.write_text(report.junit_xml())
+    except OSError as exc:
+        raise InputError(f"--junit {args.junit}: cannot write: {exc.strerror or exc}") from None
+    return 0 if report.passed else 1
 
 
 def _validate(files: list[Path]) -> int:
@@ -84,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args.files)
+        if args.command == "check":
+            return _check(args)
         return _run(args)
     except InputError as exc:
         print(f"stormcrew: {exc}" if not isinstance(exc, ScenarioError) else exc, file=sys.stderr)

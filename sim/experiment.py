@@ -34,13 +34,42 @@ def _star(args: tuple[Scenario, int, int]) -> tuple[pd.DataFrame, pd.DataFrame, 
     return run_replication(*args)
 
 
-def _replications(sc: Scenario, seed: int, n: int, workers: int) -> Iterator[tuple[Any, ...]]:
-    jobs = [(sc, seed, r) for r in range(n)]
-    if workers <= 1 or n <= 1:
+def _replications(jobs: list[tuple[Scenario, int, int]], workers: int) -> Iterator[tuple[Any, ...]]:
+    if workers <= 1 or len(jobs) <= 1:
         yield from map(_star, jobs)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, n)) as pool:
-        yield from pool.map(_star, jobs)  # map keeps replication order
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        yield from pool.map(_star, jobs)  # map keeps job order
+
+
+def _resolve(scenario: Scenario | str | Path | dict[str, Any], replications: int | None,
+             seed: int | None) -> Scenario:
+    sc = load_scenario(scenario)
+    n = sc.replications if replications is None else int(replications)
+    if n < 1:
+        raise ValueError("replications must be at least 1")
+    return sc.with_changes(replications=n, seed=sc.seed if seed is None else int(seed))
+
+
+def run_many(scenarios: list[Scenario], workers: int | None = 1, progress: bool = False,
+             desc: str = "replications") -> list[Result]:
+    """Run every replication of every scenario (each with its own ``replications`` and ``seed``) in one pool of
+    ``workers`` processes and return one Result per scenario, in order."""
+    jobs = [(sc, sc.seed, r) for sc in scenarios for r in range(sc.replications)]
+    w = (os.cpu_count() or 1) if workers is None else workers
+    done: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
+    with tqdm(total=len(jobs), desc=desc, unit="rep", delay=1.0, disable=not progress, leave=False) as bar:
+        for out in _replications(jobs, w):
+            done.append(out)
+            bar.update()
+    results, i = [], 0
+    for sc in scenarios:
+        mine, i = done[i:i + sc.replications], i + sc.replications
+        per_rep = pd.concat([fig for _, _, fig in mine], ignore_index=True)
+        results.append(Result(scenario=sc, seed=sc.seed, faults=pd.concat([f for f, _, _ in mine], ignore_index=True),
+                              units=pd.concat([u for _, u, _ in mine], ignore_index=True),
+                              per_replication=per_rep, summary=summarise(per_rep)))
+    return results
 
 
 def run(scenario: Scenario | str | Path | dict[str, Any], replications: int | None = None,
@@ -54,21 +83,5 @@ def run(scenario: Scenario | str | Path | dict[str, Any], replications: int | No
     >>> sorted(res.faults["replication"].unique().tolist())
     [0, 1]
     """
-    sc = load_scenario(scenario)
-    n = sc.replications if replications is None else int(replications)
-    s = sc.seed if seed is None else int(seed)
-    if n < 1:
-        raise ValueError("replications must be at least 1")
-    sc = sc.with_changes(replications=n, seed=s)
-    w = (os.cpu_count() or 1) if workers is None else workers
-    faults, units, figures = [], [], []
-    bar = tqdm(total=n, desc=sc.name, unit="rep", delay=1.0, disable=not progress, leave=False)
-    for f, u, fig in _replications(sc, s, n, w):
-        faults.append(f)
-        units.append(u)
-        figures.append(fig)
-        bar.update()
-    bar.close()
-    per_rep = pd.concat(figures, ignore_index=True)
-    return Result(scenario=sc, seed=s, faults=pd.concat(faults, ignore_index=True),
-                  units=pd.concat(units, ignore_index=True), per_replication=per_rep, summary=summarise(per_rep))
+    sc = _resolve(scenario, replications, seed)
+    return run_many([sc], workers=workers, progress=progress, desc=sc.name)[0]

@@ -21,17 +21,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.figures import ALL, UNIT_METRICS, ZONE_METRICS
 from sim.scenario import Scenario
 
-ZONE_METRICS = ("faults", "customers", "arrive", "arrive_customers", "restore", "restore_customers",
-                "time_to_site_mean", "time_to_site_p50", "time_to_site_p90", "time_to_site_p95",
-                "time_to_restore_mean", "time_to_restore_p50", "time_to_restore_p90", "time_to_restore_p95")
-"""Figures per zone (and for ``all`` zones), in this order. Shares are fractions, times are minutes."""
-
-UNIT_METRICS = ("utilisation", "units")
-"""Figures per unit group (``depot/group``) and for ``all`` units."""
-
-ALL = "all"
+__all__ = ["ALL", "UNIT_METRICS", "ZONE_METRICS", "Interval", "confidence_interval", "replication_figures",
+           "summarise", "welch_halfwidth"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +50,20 @@ def confidence_interval(values: pd.Series | np.ndarray, level: float = 0.95) -> 
         return Interval(m, math.nan, math.nan, n)
     half = float(stats.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / math.sqrt(n))
     return Interval(m, m - half, m + half, n)
+
+
+def welch_halfwidth(var_a: float, n_a: int, var_b: float, n_b: int, level: float = 0.95) -> float:
+    """Half-width of Welch's interval for a difference of two means, from sample variances and sizes.
+
+    >>> round(welch_halfwidth(4.0, 10, 4.0, 10), 3)  # equal variances: t(18) x sqrt(0.8)
+    1.879
+    """
+    va, vb = var_a / n_a, var_b / n_b
+    if va + vb == 0:
+        return 0.0
+    denom = sum(v * v / (n - 1) for v, n in ((va, n_a), (vb, n_b)) if n > 1)
+    dof = (va + vb) ** 2 / denom if denom > 0 else 1.0
+    return float(stats.t.ppf(0.5 + level / 2, dof) * math.sqrt(va + vb))
 
 
 def _zone_figures(tts: np.ndarray, ttr: np.ndarray, cust: np.ndarray, arrive_ok: np.ndarray,

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim.metrics import ALL
+from sim.figures import ALL
 from sim.scenario import Scenario
 
 

@@ -30,6 +30,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from sim.distributions import Distribution
 from sim.errors import Issue, ScenarioError
+from sim.figures import known_figures
 from sim.yamlsource import YamlDocument, parse_yaml, read_yaml
 
 # The published promise (DOMAIN.md): minutes to be on site, minutes to restore.
@@ -164,6 +165,56 @@ class Dispatch(_Strict):
     rule: Literal["nearest_idle_then_oldest"] = "nearest_idle_then_oldest"
 
 
+_EXPECTATION = re.compile(r"^\s*(\S+)\s*(>=|<=|>|<)\s*([-+0-9.eE]+)\s*(?:\((ci|mean)\))?\s*$")
+
+
+class Expectation(_Strict):
+    """One promise checked by ``stormcrew check``: ``urban.arrive >= 0.95``, optionally ``(mean)`` or ``(ci)``.
+
+    Rule ``ci``: the confidence bound on the passing side must clear the threshold (the lower bound for >=);
+    rule ``mean``: the mean over replications must.
+    """
+
+    figure: str
+    op: Literal[">=", "<=", ">", "<"]
+    value: float
+    rule: Literal["ci", "mean"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            m = _EXPECTATION.match(value)
+            if not m:
+                raise ValueError(f"expected '<figure> <op> <number>' such as 'urban.arrive >= 0.95' or "
+                                 f"'all.time_to_site_p90 <= 45 (mean)', got {value!r}")
+            return {"figure": m.group(1), "op": m.group(2), "value": float(m.group(3)), "rule": m.group(4)}
+        return value
+
+    def __str__(self) -> str:
+        return f"{self.figure} {self.op} {self.value:g}"
+
+
+class Expect(_Strict):
+    """The ``expect:`` section: promises a CI pipeline holds this scenario to."""
+
+    replications: int | None = Field(default=None, ge=2, description="default: the scenario's replications")
+    rule: Literal["ci", "mean"] = "ci"
+    confidence: float = Field(default=0.95, gt=0.5, lt=1.0)
+    checks: list[Expectation] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_list(cls, value: Any) -> Any:
+        return {"checks": value} if isinstance(value, list) else value
+
+    @model_validator(mode="after")
+    def _resolve_rules(self) -> Expect:
+        checks = [c if c.rule else c.model_copy(update={"rule": self.rule}) for c in self.checks]
+        object.__setattr__(self, "checks", checks)  # frozen model: resolve once, here
+        return self
+
+
 class Scenario(_Strict):
     """Everything one simulation needs, resolved: no field is left to a later default."""
 
@@ -179,6 +230,11 @@ class Scenario(_Strict):
     depots: dict[str, Depot] = Field(min_length=1)
     travel: Travel = Travel()
     dispatch: Dispatch = Dispatch()
+    expect: Expect | None = None
+
+    def unit_groups(self) -> list[str]:
+        """Ids of the unit groups, ``depot/group``, in scenario order."""
+        return [f"{d}/{g.name}" for d, depot in self.depots.items() for g in depot.units]
 
     def resolved(self) -> dict[str, Any]:
         """Plain data of the scenario with every default filled in (what gets echoed into results)."""
@@ -248,6 +304,13 @@ def _cross_check(sc: Scenario) -> list[Issue]:
                 issues.append(Issue(("arrivals", "per_day", zone, ftype),
                                     f"no unit serving zone {zone!r} has all the skills {sorted(need)} "
                                     f"that {ftype!r} needs"))
+    if sc.expect is not None:
+        known = known_figures(zones, sc.unit_groups())
+        for i, check in enumerate(sc.expect.checks):
+            if check.figure not in known:
+                near = difflib.get_close_matches(check.figure, known, n=3)
+                issues.append(Issue(("expect", "checks", i), f"unknown figure {check.figure!r}; expected a figure "
+                                    "such as " + ", ".join(repr(n) for n in (near or known[:3]))))
     return issues
 
 

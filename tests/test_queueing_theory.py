@@ -12,10 +12,9 @@ import math
 
 import numpy as np
 import pytest
-from scipy import stats
 
 import sim
-from sim.metrics import confidence_interval
+from sim.metrics import confidence_interval, welch_halfwidth
 from tests.conftest import mmc_scenario
 
 LAM, MEAN_REPAIR, CREWS = 0.08, 30.0, 3  # per minute, minutes: offered load 2.4 Erlang, utilisation 0.8
@@ -82,10 +81,7 @@ def test_same_wait_as_ciw(mmc_waits: tuple[np.ndarray, np.ndarray]) -> None:
         waits = [r.waiting_time for r in q.get_all_records() if r.arrival_date >= WARMUP]
         theirs.append(np.mean(waits))
     ours, theirs = mmc_waits[0], np.asarray(theirs)
-    se = math.sqrt(ours.var(ddof=1) / len(ours) + theirs.var(ddof=1) / len(theirs))
-    dof = se**4 / ((ours.var(ddof=1) / len(ours)) ** 2 / (len(ours) - 1)
-                   + (theirs.var(ddof=1) / len(theirs)) ** 2 / (len(theirs) - 1))
-    half = stats.t.ppf(0.995, dof) * se
+    half = welch_halfwidth(ours.var(ddof=1), len(ours), theirs.var(ddof=1), len(theirs), level=0.99)
     diff = ours.mean() - theirs.mean()
     assert half < 0.2 * ours.mean()
     assert abs(diff) <= half, f"stormcrew - Ciw = {diff:.2f} min, 99% half-width {half:.2f}"

@@ -1,0 +1,252 @@
+"""Expectations and baselines: does a staffing policy still keep its promises?
+
+``check`` runs every scenario that has an ``expect:`` section (all replications of all scenarios in one pool of
+worker processes), judges each expectation by its rule, and compares every figure with a stored baseline when
+there is one. A figure has *moved* when the Welch interval of the difference between now and the baseline
+excludes zero; the level is Bonferroni-corrected over the figures compared (1 - (1 - confidence) / k), so that a
+change which only reshuffles random numbers rarely raises a false alarm across dozens of figures. With the same
+scenario, seed and code, results are identical and nothing moves.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.errors import InputError, ScenarioError
+from sim.experiment import run_many
+from sim.figures import figure_name, parse_figure
+from sim.metrics import confidence_interval, welch_halfwidth
+from sim.results import Result, package_version
+from sim.scenario import Expectation, Scenario, load_scenario
+from sim.yamlsource import read_yaml
+
+DEFAULT_BASELINES = Path("results") / "baselines"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One expectation judged: the figure's mean and interval, the value its rule compared, pass or fail."""
+
+    scenario: str
+    expectation: Expectation
+    mean: float
+    ci_low: float
+    ci_high: float
+    judged: float
+    passed: bool
+
+    def describe(self) -> str:
+        """``urban.arrive >= 0.9 (ci): 0.926 [0.922, 0.930] judged 0.922 -> pass``."""
+        e = self.expectation
+        return (f"{e} ({e.rule}): {self.mean:.4g} [{self.ci_low:.4g}, {self.ci_high:.4g}] judged {self.judged:.4g}"
+                f" -> {'pass' if self.passed else 'FAIL'}")
+
+
+@dataclass(frozen=True)
+class Move:
+    """A figure that differs from its baseline by more than the interval of the difference allows."""
+
+    scenario: str
+    figure: str
+    baseline: float
+    now: float
+    allowed: float
+
+    def describe(self) -> str:
+        """``urban.arrive moved 0.926 -> 0.871 (more than ±0.012)``."""
+        return f"{self.figure} moved {self.baseline:.4g} -> {self.now:.4g} (more than ±{self.allowed:.3g})"
+
+
+@dataclass
+class CheckReport:
+    """Everything ``stormcrew check`` found."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    moves: list[Move] = field(default_factory=list)
+    compared: dict[str, int] = field(default_factory=dict)  # scenario -> figures compared with a baseline
+    skipped: list[str] = field(default_factory=list)  # scenario files without expect:
+    written: list[Path] = field(default_factory=list)  # baselines written
+
+    @property
+    def passed(self) -> bool:
+        """True when every expectation passed and no figure moved from its baseline."""
+        return all(o.passed for o in self.outcomes) and not self.moves
+
+    def counts(self) -> tuple[int, int]:
+        """(passed, failed) over expectations and baseline comparisons (each scenario's comparison is one)."""
+        failed = sum(not o.passed for o in self.outcomes) + len({m.scenario for m in self.moves})
+        total = len(self.outcomes) + len(self.compared)
+        return total - failed, failed
+
+    def table(self) -> str:
+        """Text table: scenario, figure, value with interval, threshold, rule, result; then what moved."""
+        head = ("scenario", "figure", "mean", "interval", "expect", "rule", "result")
+        rows = [(o.scenario, o.expectation.figure, f"{o.mean:.4g}", f"[{o.ci_low:.4g}, {o.ci_high:.4g}]",
+                 f"{o.expectation.op} {o.expectation.value:g}", o.expectation.rule or "",
+                 "pass" if o.passed else "FAIL") for o in self.outcomes]
+        widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [head, *rows]]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        for name, k in self.compared.items():
+            moved = [m for m in self.moves if m.scenario == name]
+            lines.append(f"{name}: {k} figures against the baseline: "
+                         + ("none moved" if not moved else f"{len(moved)} MOVED"))
+            lines += [f"  {m.describe()}" for m in moved]
+        lines += [f"skipped (no expect: section): {s}" for s in self.skipped]
+        lines += [f"baseline written: {p}" for p in self.written]
+        ok, bad = self.counts()
+        lines.append(f"check: {ok} passed, {bad} failed")
+        return "\n".join(lines)
+
+    def junit_xml(self) -> str:
+        """JUnit XML: a test suite per scenario, a test case per expectation and one for the baseline."""
+        suites = ET.Element("testsuites", name="stormcrew check")
+        names = list(dict.fromkeys([o.scenario for o in self.outcomes] + list(self.compared)))
+        for name in names:
+            cases: list[tuple[str, str | None]] = [
+                (f"{o.expectation} ({o.expectation.rule})", None if o.passed else o.describe())
+                for o in self.outcomes if o.scenario == name]
+            if name in self.compared:
+                moved = [m.describe() for m in self.moves if m.scenario == name]
+                cases.append(("baseline", "; ".join(moved) if moved else None))
+            suite = ET.SubElement(suites, "testsuite", name=name, tests=str(len(cases)),
+                                  failures=str(sum(c[1] is not None for c in cases)))
+            for case_name, failure in cases:
+                case = ET.SubElement(suite, "testcase", classname=f"stormcrew.{name}", name=case_name)
+                if failure is not None:
+                    ET.SubElement(case, "failure", message=failure).text = failure
+        return ET.tostring(suites, encoding="unicode", xml_declaration=True)
+
+    def assert_passed(self) -> None:
+        """Raise AssertionError with the table when anything failed (for a planner's pytest suite)."""
+        if not self.passed:
+            raise AssertionError("stormcrew expectations not met\n" + self.table())
+
+
+def find_scenarios(paths: list[Path]) -> list[Path]:
+    """Scenario files named by ``paths``: files as given, folders searched for *.yaml / *.yml (not recursively)."""
+    found: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found += sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml") and q.is_file())
+        else:
+            found.append(p)  # a missing file is reported by load_scenario
+    return found
+
+
+def judge(sc: Scenario, result: Result) -> list[Outcome]:
+    """Judge ``sc``'s expectations on ``result``."""
+    assert sc.expect is not None
+    out = []
+    per_rep = result.per_replication
+    for e in sc.expect.checks:
+        scope, group, metric = parse_figure(e.figure)
+        values = per_rep[(per_rep["scope"] == scope) & (per_rep["group"] == group) & (per_rep["metric"] == metric)]
+        ci = confidence_interval(values["value"], sc.expect.confidence)
+        if e.rule == "mean":
+            judged = ci.mean
+        else:  # the bound on the passing side must clear the threshold
+            judged = ci.low if e.op in (">=", ">") else ci.high
+        ok = {">=": judged >= e.value, ">": judged > e.value, "<=": judged <= e.value, "<": judged < e.value}[e.op]
+        out.append(Outcome(sc.name, e, ci.mean, ci.low, ci.high, judged, bool(ok and not math.isnan(judged))))
+    return out
+
+
+def baseline_figures(result: Result) -> dict[str, dict[str, float]]:
+    """Every figure as mean, sd and n over replications: enough to test a later run against it."""
+    out = {}
+    for (scope, group, metric), s in result.per_replication.groupby(["scope", "group", "metric"], sort=False):
+        v = s["value"].to_numpy(float)
+        v = v[~np.isnan(v)]
+        if len(v):
+            out[figure_name(scope, group, metric)] = {
+                "mean": float(v.mean()), "sd": float(v.std(ddof=1)) if len(v) > 1 else 0.0, "n": len(v)}
+    return out
+
+
+def compare(name: str, baseline: dict[str, Any], result: Result, confidence: float) -> tuple[list[Move], int]:
+    """Figures of ``result`` that moved beyond the interval of their difference from ``baseline``."""
+    now = baseline_figures(result)
+    common = [f for f in baseline["figures"] if f in now]
+    level = 1 - (1 - confidence) / max(1, len(common))
+    moves = []
+    for f in common:
+        a, b = baseline["figures"][f], now[f]
+        diff = b["mean"] - a["mean"]
+        allowed = welch_halfwidth(a["sd"] ** 2, int(a["n"]), b["sd"] ** 2, int(b["n"]), level)
+        if abs(diff) > allowed + 1e-12 * max(1.0, abs(a["mean"])):
+            moves.append(Move(name, f, a["mean"], b["mean"], allowed))
+    return moves, len(common)
+
+
+def _write_json_atomically(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+
+
+def _has_expect(path: Path) -> bool:
+    data = read_yaml(path).data
+    return isinstance(data, dict) and "expect" in data
+
+
+def check(paths: list[Path], workers: int | None = None, baselines: Path | None = DEFAULT_BASELINES,
+          update_baseline: bool = False, progress: bool = False) -> CheckReport:
+    """Validate, run and judge every scenario with expectations under ``paths``.
+
+    Raises ScenarioError (for the first invalid file, listing all its problems) before running anything.
+    """
+    report = CheckReport()
+    files = find_scenarios(paths)
+    if not files:
+        raise InputError(f"no scenario files in {', '.join(map(str, paths))}; expected .yaml files")
+    scenarios: list[Scenario] = []
+    problems: list[ScenarioError] = []
+    for f in files:
+        try:
+            if not _has_expect(f):
+                report.skipped.append(str(f))
+                continue
+            sc = load_scenario(f)
+        except ScenarioError as exc:
+            problems.append(exc)
+            continue
+        assert sc.expect is not None
+        scenarios.append(sc.with_changes(replications=sc.expect.replications or sc.replications))
+    if problems:
+        raise CheckInputError(problems)
+    results = run_many(scenarios, workers=workers, progress=progress, desc="check")
+    for sc, res in zip(scenarios, results, strict=True):
+        assert sc.expect is not None
+        report.outcomes += judge(sc, res)
+        if baselines is None:
+            continue
+        path = baselines / f"{sc.name}.json"
+        if update_baseline:
+            _write_json_atomically(path, {"meta": {**res.meta(), "written_by": package_version()},
+                                          "figures": baseline_figures(res)})
+            report.written.append(path)
+        elif path.exists():
+            moves, k = compare(sc.name, json.loads(path.read_text()), res, sc.expect.confidence)
+            report.moves += moves
+            report.compared[sc.name] = k
+    return report
+
+
+class CheckInputError(InputError):
+    """One or more scenario files given to check are invalid."""
+
+    def __init__(self, problems: list[ScenarioError]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
