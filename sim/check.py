@@ -27,6 +27,7 @@ from sim.figures import figure_name, parse_figure
 from sim.metrics import confidence_interval, welch_halfwidth
 from sim.results import Result, package_version
 from sim.scenario import Expectation, Scenario, load_scenario
+from sim.texttable import text_table
 from sim.yamlsource import read_yaml
 
 DEFAULT_BASELINES = Path("results") / "baselines"
@@ -93,9 +94,7 @@ class CheckReport:
         rows = [(o.scenario, o.expectation.figure, f"{o.mean:.4g}", f"[{o.ci_low:.4g}, {o.ci_high:.4g}]",
                  f"{o.expectation.op} {o.expectation.value:g}", o.expectation.rule or "",
                  "pass" if o.passed else "FAIL") for o in self.outcomes]
-        widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [head, *rows]]
-        lines.insert(1, "  ".join("-" * w for w in widths))
+        lines = [text_table(head, rows, right=False)]
         for name, k in self.compared.items():
             moved = [m for m in self.moves if m.scenario == name]
             lines.append(f"{name}: {k} figures against the baseline: "
@@ -196,11 +195,6 @@ def _write_json_atomically(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def _has_expect(path: Path) -> bool:
-    data = read_yaml(path).data
-    return isinstance(data, dict) and "expect" in data
-
-
 def check(paths: list[Path], workers: int | None = None, baselines: Path | None = DEFAULT_BASELINES,
           update_baseline: bool = False, progress: bool = False) -> CheckReport:
     """Validate, run and judge every scenario with expectations under ``paths``.
@@ -215,10 +209,11 @@ def check(paths: list[Path], workers: int | None = None, baselines: Path | None 
     problems: list[ScenarioError] = []
     for f in files:
         try:
-            if not _has_expect(f):
+            doc = read_yaml(f)
+            if not (isinstance(doc.data, dict) and "expect" in doc.data):
                 report.skipped.append(str(f))
                 continue
-            sc = load_scenario(f)
+            sc = load_scenario(doc)
         except ScenarioError as exc:
             problems.append(exc)
             continue

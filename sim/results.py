@@ -22,6 +22,7 @@ import yaml
 
 from sim.figures import ALL
 from sim.scenario import Scenario
+from sim.texttable import text_table
 
 
 def package_version() -> str:
@@ -105,11 +106,7 @@ class Result:
                          fig(z, "restore_customers", True), fig(z, "time_to_site_p90", False),
                          fig(z, "time_to_restore_p90", False)])
         util = self.figure(ALL, "utilisation", scope="units")
-        widths = [max(len(str(c)) for c in col) for col in zip(head, *rows, strict=True)]
-        lines = ["  ".join(str(c).rjust(w) if i else str(c).ljust(w)
-                           for i, (c, w) in enumerate(zip(r, widths, strict=True)))
-                 for r in [head, *rows]]
-        lines.insert(1, "  ".join("-" * w for w in widths))
+        lines = [text_table(head, rows)]
         lines.append(f"{self.replications} replications, seed {self.seed}; ± is the 95 % confidence half-width; "
                      f"unit utilisation {100 * util['mean']:.1f} %")
         return "\n".join(lines)

@@ -387,14 +387,17 @@ def _by_line(issues: list[Issue]) -> list[Issue]:
 # ---------------------------------------------------------------- entry point
 
 
-def load_scenario(source: str | Path | dict[str, Any] | Scenario) -> Scenario:
-    """Read, validate and resolve a scenario from a YAML file path, a dict or an existing Scenario.
+def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario) -> Scenario:
+    """Read, validate and resolve a scenario from a YAML file path, YAML text, a dict, a parsed YamlDocument or an
+    existing Scenario.
 
     Raises ScenarioError listing every problem with its YAML path and line.
     """
     if isinstance(source, Scenario):
         return source
-    if isinstance(source, dict):
+    if isinstance(source, YamlDocument):
+        doc = source
+    elif isinstance(source, dict):
         doc = YamlDocument("<scenario dict>", json.loads(json.dumps(source)))
     elif isinstance(source, (str, Path)) and "\n" not in str(source):
         doc = read_yaml(source)
