@@ -36,10 +36,6 @@ class DispatchCentre:
         return [q for (z, t), q in self.queues.items()
                 if z in unit.serves and unit.skills & self.need_masks[t] == self.need_masks[t]]
 
-    def waiting(self) -> int:
-        """Faults reported and not yet assigned."""
-        return sum(len(q) for q in self.queues.values())
-
     def report(self, fault: int, now: float) -> None:
         """A fault is reported: send the soonest idle capable unit, or queue the fault."""
         f = self.faults
