@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test validate clean
+.PHONY: run test validate clean figures
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,3 +24,7 @@ validate: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
+
+# README figures (needs Debian's chromium; the PNGs are committed, nothing else needs a browser)
+figures: $(STAMP)
+	$(VENV)/bin/python docs/figures.py

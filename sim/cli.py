@@ -7,6 +7,7 @@ failure).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from collections.abc import Callable
@@ -15,8 +16,11 @@ from pathlib import Path
 from sim.check import DEFAULT_BASELINES, CheckInputError, check
 from sim.errors import InputError, ScenarioError
 from sim.experiment import run
+from sim.faults import replay_report
+from sim.fit import assess, fit_log, write_fragment
+from sim.outagelog import read_log
 from sim.results import package_version
-from sim.scenario import load_scenario
+from sim.scenario import LogColumns, load_scenario
 
 
 def _whole(minimum: int) -> Callable[[str], int]:
@@ -54,7 +58,50 @@ def _parser() -> argparse.ArgumentParser:
                    help="folder of baseline figures, one JSON per scenario (default: results/baselines/)")
     c.add_argument("--update-baseline", action="store_true", help="store this run's figures as the baselines")
     c.add_argument("--workers", "-j", type=_whole(1), default=None, help="worker processes (default: one per core)")
+    f = sub.add_parser("fit", help="fit the arrival model to a historical outage log; write a scenario fragment")
+    f.add_argument("log", type=Path, metavar="LOG.csv")
+    f.add_argument("--out", type=Path, help="fragment to write (default: LOG.fit.yaml beside the log), plus "
+                   "FRAGMENT.fit.html with the fit plots")
+    f.add_argument("--column", action="append", default=[], metavar="FIELD=NAME",
+                   help="map a field (time_out, duration_h, longitude, latitude, x_km, y_km, cause, customers) to "
+                   "the log's column name; repeatable")
+    f.add_argument("--from", dest="first", type=_date, help="first day to fit (YYYY-MM-DD)")
+    f.add_argument("--to", dest="last", type=_date, help="last day to fit (YYYY-MM-DD)")
+    f.add_argument("--seasons", type=_whole(2), default=20, help="simulated seasons for the goodness of fit")
     return p
+
+
+def _date(text: str) -> str:
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _columns(pairs: list[str]) -> dict[str, str]:
+    fields = set(LogColumns.model_fields)
+    out = {}
+    for pair in pairs:
+        key, sep, name = pair.partition("=")
+        if not sep or key not in fields or not name:
+            raise InputError(f"--column {pair!r}: expected FIELD=NAME with FIELD one of {sorted(fields)}")
+        out[key] = name
+    return out
+
+
+def _fit(args: argparse.Namespace) -> int:
+    log = read_log(args.log, _columns(args.column))
+    print(log.report, file=sys.stderr)
+    log = log.between(args.first, args.last)
+    report = assess(fit_log(log), seasons=args.seasons)
+    out = args.out or args.log.with_suffix(".fit.yaml")
+    try:
+        frag, html = write_fragment(report, out)
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
+    print(report.text())
+    print(f"fragment: {frag}\nplots: {html}")
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -92,6 +139,9 @@ def _run(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / sc.name
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a folder; expected a folder path")
+    report = replay_report(sc)
+    if report is not None:
+        print(report, file=sys.stderr)
     t0 = time.perf_counter()
     res = run(sc, replications=args.replications, seed=args.seed, workers=args.workers, progress=True)
     elapsed = time.perf_counter() - t0
@@ -113,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
             return _validate(args.files)
         if args.command == "check":
             return _check(args)
+        if args.command == "fit":
+            return _fit(args)
         return _run(args)
     except InputError as exc:
         print(f"stormcrew: {exc}" if not isinstance(exc, ScenarioError) else exc, file=sys.stderr)

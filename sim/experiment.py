@@ -20,17 +20,19 @@ from sim.model import simulate
 from sim.results import Result
 from sim.scenario import Scenario, load_scenario
 
+Frames = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]
 
-def run_replication(sc: Scenario, seed: int, replication: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """One replication: its faults, unit activities and figures as DataFrames."""
+
+def run_replication(sc: Scenario, seed: int, replication: int) -> Frames:
+    """One replication: its faults, unit activities, figures and storms as DataFrames."""
     rec = simulate(sc, seed, replication)
     faults, units = rec.fault_frame(), rec.unit_frame()
     figures = replication_figures(sc, faults, units, {u.uid: u.group for u in rec.units})
     figures.insert(0, "replication", replication)
-    return faults, units, figures
+    return faults, units, figures, rec.storm_frame()
 
 
-def _star(args: tuple[Scenario, int, int]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _star(args: tuple[Scenario, int, int]) -> Frames:
     return run_replication(*args)
 
 
@@ -57,7 +59,7 @@ def run_many(scenarios: list[Scenario], workers: int | None = 1, progress: bool 
     ``workers`` processes and return one Result per scenario, in order."""
     jobs = [(sc, sc.seed, r) for sc in scenarios for r in range(sc.replications)]
     w = (os.cpu_count() or 1) if workers is None else workers
-    done: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
+    done: list[Frames] = []
     with tqdm(total=len(jobs), desc=desc, unit="rep", delay=1.0, disable=not progress, leave=False) as bar:
         for out in _replications(jobs, w):
             done.append(out)
@@ -65,10 +67,11 @@ def run_many(scenarios: list[Scenario], workers: int | None = 1, progress: bool 
     results, i = [], 0
     for sc in scenarios:
         mine, i = done[i:i + sc.replications], i + sc.replications
-        per_rep = pd.concat([fig for _, _, fig in mine], ignore_index=True)
-        results.append(Result(scenario=sc, seed=sc.seed, faults=pd.concat([f for f, _, _ in mine], ignore_index=True),
-                              units=pd.concat([u for _, u, _ in mine], ignore_index=True),
-                              per_replication=per_rep, summary=summarise(per_rep)))
+        per_rep = pd.concat([m[2] for m in mine], ignore_index=True)
+        results.append(Result(scenario=sc, seed=sc.seed, faults=pd.concat([m[0] for m in mine], ignore_index=True),
+                              units=pd.concat([m[1] for m in mine], ignore_index=True),
+                              per_replication=per_rep, summary=summarise(per_rep),
+                              storms=pd.concat([m[3] for m in mine], ignore_index=True)))
     return results
 
 

@@ -1,89 +1,220 @@
-"""Faults of one replication, drawn before the run: when, where, what type, how long the repair, how many customers.
+"""Faults of one replication, drawn before the run: when, where, what type (the cause), how long the repair, how
+many customers, and where each came from (calm background, heat wave, storm or a replayed log).
 
-Everything about a fault is drawn from streams keyed by its zone and type, so a change of units, dispatch or
-any other zone's rates leaves these faults exactly as they were (common random numbers).
-
-Arrivals are a Poisson process whose rate is constant within each hour and follows the hour-of-day profile;
-drawing a Poisson count per hour and placing the faults uniformly inside the hour is exact for such a rate.
+Everything about a fault is drawn from streams keyed by its source, zone and type (and storm), so a change of
+units, dispatch or of another cause's rate leaves the other faults exactly as they were (common random numbers).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.outagelog import LogReport, project, read_log_cached
 from sim.scenario import Scenario
 from sim.streams import stream
+from sim.weather import Storm, draw_storms, heat_factor, heat_spells, hourly_rates, poisson_times
+
+ORIGINS = ("calm", "heat_wave", "storm", "log")
+"""Where a fault came from; ``FaultTable.origin`` holds indices into this tuple."""
+CALM, HEAT, STORM, LOG = range(4)
 
 
 @dataclass(frozen=True)
 class FaultTable:
     """Columns of the faults of one replication, sorted by report time; row index is the fault id."""
 
-    reported: np.ndarray  # minutes
+    reported: np.ndarray  # minutes since start
     zone: np.ndarray  # index into zone_names
-    fault_type: np.ndarray  # index into type_names
+    fault_type: np.ndarray  # index into type_names: the fault's cause
     x: np.ndarray  # km
     y: np.ndarray
     repair: np.ndarray  # minutes of work on site
     customers: np.ndarray  # customers cut off
     zone_names: tuple[str, ...]
     type_names: tuple[str, ...]
+    storm: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))  # storm number, -1 for none
+    origin: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))  # index into ORIGINS
+    start: dt.datetime = dt.datetime(2026, 6, 1)  # calendar time of minute 0
+    storms: tuple[Storm, ...] = ()
+    heat_waves: tuple[tuple[float, float], ...] = ()
+    log_report: LogReport | None = None
 
     def __len__(self) -> int:
         return len(self.reported)
 
 
-def hourly_rates(per_day: float, weights: list[float] | None, horizon: float) -> np.ndarray:
-    """Expected faults in each hour of the horizon (the last hour may be partial).
+def zone_of(x: np.ndarray, y: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Index of the first box ``[x0, y0, x1, y1]`` (rows of ``boxes``) holding each point, -1 for none.
 
-    >>> hourly_rates(24.0, None, 150.0).round(3).tolist()
-    [1.0, 1.0, 0.5]
+    >>> zone_of(np.array([1.0, 12.0, 50.0]), np.array([1.0, 1.0, 1.0]), np.array([[0, 0, 10, 10], [10, 0, 20, 10]]))
+    array([ 0,  1, -1])
     """
-    n = int(np.ceil(horizon / 60.0))
-    w = np.ones(24) if weights is None else np.asarray(weights, dtype=float)
-    w = w * 24.0 / w.sum()  # weights are relative: the day's total stays per_day
-    lam = per_day / 24.0 * w[np.arange(n) % 24]
-    lam[-1] *= (horizon - 60.0 * (n - 1)) / 60.0
-    return lam
+    x, y = np.asarray(x, float)[:, None], np.asarray(y, float)[:, None]
+    b = np.asarray(boxes, float).reshape(-1, 4)
+    inside = (x >= b[:, 0]) & (x <= b[:, 2]) & (y >= b[:, 1]) & (y <= b[:, 3])
+    return np.where(inside.any(axis=1), inside.argmax(axis=1), -1)
+
+
+class _Parts:
+    """Columns gathered from every source before the final sort."""
+
+    def __init__(self) -> None:
+        self.cols: list[tuple[np.ndarray, ...]] = []
+
+    def add(self, t: np.ndarray, zone: np.ndarray, ftype: np.ndarray, x: np.ndarray, y: np.ndarray,
+            repair: np.ndarray, customers: np.ndarray, storm: int | np.ndarray, origin: int | np.ndarray) -> None:
+        n = len(t)
+        self.cols.append((np.asarray(t, float), np.asarray(zone, np.int32), np.asarray(ftype, np.int32),
+                          np.asarray(x, float), np.asarray(y, float), np.asarray(repair, float),
+                          np.asarray(customers, np.int64), np.broadcast_to(np.asarray(storm, np.int32), n),
+                          np.broadcast_to(np.asarray(origin, np.int8), n)))
+
+    def columns(self) -> list[np.ndarray]:
+        if not self.cols:
+            kinds = (float, np.int32, np.int32, float, float, float, np.int64, np.int32, np.int8)
+            return [np.empty(0, k) for k in kinds]
+        cols = [np.concatenate(c) for c in zip(*self.cols, strict=True)]
+        order = np.argsort(cols[0], kind="stable")
+        return [c[order] for c in cols]
+
+
+def _customers(sc: Scenario, ftype: str, rng: np.random.Generator, n: int) -> np.ndarray:
+    return np.maximum(1, np.rint(sc.fault_types[ftype].customers.sample(rng, n))).astype(np.int64)
+
+
+def _background(sc: Scenario, seed: int, rep: int, spells: list[tuple[float, float]], parts: _Parts) -> None:
+    arr = sc.arrivals
+    zones, types = list(sc.zones), list(sc.fault_types)
+    n_hours = int(np.ceil(sc.horizon / 60.0))
+    day = np.ones(n_hours)
+    if arr.day_to_day > 0:
+        k = arr.day_to_day ** 2
+        factor = stream(seed, rep, "day_factor").gamma(1.0 / k, k, size=n_hours // 24 + 1)
+        day = factor[np.arange(n_hours) // 24]
+    for zone, by_type in arr.per_day.items():
+        x0, y0, x1, y1 = sc.zones[zone].area.box
+        for ftype, rate in by_type.items():
+            per_day = rate.per_day * arr.prevention.get(ftype, 1.0)
+            if per_day <= 0:
+                continue
+            lam = hourly_rates(per_day, rate.hour_of_day or arr.hour_of_day, sc.horizon, arr.month, sc.start)
+            factor = heat_factor(sc, spells, ftype, len(lam))
+            rng = stream(seed, rep, "faults", zone, ftype)
+            t = poisson_times(rng, lam * factor * day, sc.horizon)
+            n = len(t)
+            x, y = x0 + rng.random(n) * (x1 - x0), y0 + rng.random(n) * (y1 - y0)
+            hot = factor[np.minimum((t // 60).astype(np.int64), len(factor) - 1)] != 1.0
+            parts.add(t, np.full(n, zones.index(zone)), np.full(n, types.index(ftype)), x, y,
+                      sc.fault_types[ftype].repair.sample(stream(seed, rep, "repair", zone, ftype), n),
+                      _customers(sc, ftype, stream(seed, rep, "customers", zone, ftype), n), -1,
+                      np.where(hot, HEAT, CALM))
+
+
+def _storm_faults(sc: Scenario, seed: int, rep: int, storm: Storm, boxes: np.ndarray, parts: _Parts) -> None:
+    st = sc.arrivals.storms
+    assert st is not None
+    zones, types = list(sc.zones), list(sc.fault_types)
+    allowed = np.array([zones.index(z) for z in storm.zones])
+    home = boxes[allowed[0]]
+    lo, hi = boxes[:, :2].min(axis=0), boxes[:, 2:].max(axis=0)
+    total = sum(storm.mix.values())
+    hours = (storm.end - storm.start) / 60.0
+    for ftype, w in storm.mix.items():
+        mu = storm.intensity * hours * w / total * sc.arrivals.prevention.get(ftype, 1.0)
+        if mu <= 0:
+            continue
+        rng = stream(seed, rep, "storm_faults", storm.key, ftype)
+        n = int(rng.poisson(mu))
+        t = storm.start + rng.random(n) * (storm.end - storm.start)
+        cx, cy = storm.centre(t)
+        cx, cy = np.clip(cx, lo[0], hi[0]), np.clip(cy, lo[1], hi[1])  # the cell stays over the service area
+        x = cx + rng.normal(0.0, storm.radius_km, n)
+        y = cy + rng.normal(0.0, storm.radius_km, n)
+        z = zone_of(x, y, boxes[allowed])
+        for _ in range(50):  # faults only where there is network: redraw around the track
+            out = np.flatnonzero(z < 0)
+            if not len(out):
+                break
+            x[out] = cx[out] + rng.normal(0.0, storm.radius_km, len(out))
+            y[out] = cy[out] + rng.normal(0.0, storm.radius_km, len(out))
+            z[out] = zone_of(x[out], y[out], boxes[allowed])
+        lost = z < 0
+        x[lost] = np.clip(x[lost], home[0], home[2])
+        y[lost] = np.clip(y[lost], home[1], home[3])
+        z[lost] = 0
+        keep = t < sc.horizon
+        n = int(keep.sum())
+        repair = sc.fault_types[ftype].repair.sample(stream(seed, rep, "storm_repair", storm.key, ftype), n)
+        parts.add(t[keep], allowed[z[keep]], np.full(n, types.index(ftype)), x[keep], y[keep],
+                  repair * st.repair_factor,
+                  _customers(sc, ftype, stream(seed, rep, "storm_customers", storm.key, ftype), n),
+                  storm.number, STORM)
+
+
+def _replay(sc: Scenario, seed: int, rep: int, boxes: np.ndarray, parts: _Parts) -> LogReport:
+    rp = sc.arrivals.replay
+    assert rp is not None
+    log = read_log_cached(sc.path_of(rp.log), rp.columns)
+    f = log.frame
+    report = LogReport(log.report.source, log.report.rows_read, {k: list(v) for k, v in log.report.dropped.items()},
+                       list(log.report.notes))
+    t = (f["time_out"] - np.datetime64(sc.start)).dt.total_seconds().to_numpy() / 60.0
+    window = (t >= 0) & (t < sc.horizon)
+    f, t = f[window], t[window]
+    if rp.columns.x_km and rp.columns.y_km:
+        x, y = f["x_km"].to_numpy(float), f["y_km"].to_numpy(float)
+    else:
+        assert rp.origin is not None
+        x, y = project(f["longitude"].to_numpy(), f["latitude"].to_numpy(), rp.origin)
+    z = zone_of(x, y, boxes)
+    report.drop("a location outside every zone", f["line"].to_numpy()[z < 0])
+    inside = z >= 0
+    f, t, x, y, z = f[inside], t[inside], x[inside], y[inside], z[inside]
+    types = list(sc.fault_types)
+    mix_names = list(rp.mix)
+    weights = np.array([rp.mix[k] for k in mix_names], float)
+    u = stream(seed, rep, "replay_type").random(len(f))
+    drawn = np.searchsorted(np.cumsum(weights / weights.sum()), u, side="right").clip(0, len(mix_names) - 1)
+    ftype = np.array([types.index(mix_names[i]) for i in drawn], dtype=np.int32)
+    if "cause" in f and rp.causes:
+        mapped = f["cause"].map(lambda c: types.index(rp.causes[c]) if c in rp.causes else -1).to_numpy()
+        ftype = np.where(mapped >= 0, mapped, ftype).astype(np.int32)
+    repair = np.empty(len(f))
+    customers = np.empty(len(f), np.int64)
+    for i, name in enumerate(types):
+        sel = np.flatnonzero(ftype == i)
+        repair[sel] = sc.fault_types[name].repair.sample(stream(seed, rep, "replay_repair", name), len(sel))
+        customers[sel] = _customers(sc, name, stream(seed, rep, "replay_customers", name), len(sel))
+    if rp.repair == "log":
+        repair = f["duration_h"].to_numpy(float) * 60.0 * rp.repair_share
+    if "customers" in f:
+        customers = np.maximum(1, np.rint(f["customers"].to_numpy(float))).astype(np.int64)
+    parts.add(t, z, ftype, x, y, repair, customers, -1, LOG)
+    return report
 
 
 def generate(sc: Scenario, seed: int, replication: int) -> FaultTable:
     """Draw the faults of ``replication`` for scenario ``sc``."""
-    zone_names = tuple(sc.zones)
-    type_names = tuple(sc.fault_types)
-    parts: list[tuple[np.ndarray, ...]] = []
-    for zone, by_type in sc.arrivals.per_day.items():
-        x0, y0, x1, y1 = sc.zones[zone].area.box
-        for ftype, rate in by_type.items():
-            if rate.per_day <= 0:
-                continue
-            rng = stream(seed, replication, "faults", zone, ftype)
-            lam = hourly_rates(rate.per_day, rate.hour_of_day or sc.arrivals.hour_of_day, sc.horizon)
-            counts = rng.poisson(lam)
-            n = int(counts.sum())
-            hour = np.repeat(np.arange(len(lam)), counts)
-            width = np.minimum(60.0, sc.horizon - 60.0 * hour)
-            t = 60.0 * hour + rng.random(n) * width
-            ft = sc.fault_types[ftype]
-            parts.append((
-                t,
-                np.full(n, zone_names.index(zone), dtype=np.int32),
-                np.full(n, type_names.index(ftype), dtype=np.int32),
-                x0 + rng.random(n) * (x1 - x0),
-                y0 + rng.random(n) * (y1 - y0),
-                ft.repair.sample(stream(seed, replication, "repair", zone, ftype), n),
-                np.maximum(1, np.rint(ft.customers.sample(stream(seed, replication, "customers", zone, ftype), n)))
-                .astype(np.int64),
-            ))
-    cols: list[np.ndarray]
-    if not parts:
-        cols = [np.empty(0), np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0), np.empty(0), np.empty(0),
-                np.empty(0, np.int64)]
-    else:
-        cols = [np.concatenate(c) for c in zip(*parts, strict=True)]
-        order = np.argsort(cols[0], kind="stable")
-        cols = [c[order] for c in cols]
-    reported, zone_idx, type_idx, x, y, repair, customers = cols
-    return FaultTable(reported, zone_idx, type_idx, x, y, repair, customers, zone_names, type_names)
+    boxes = np.array([z.area.box for z in sc.zones.values()], dtype=float)
+    spells = heat_spells(sc, seed, replication)
+    storms = draw_storms(sc, seed, replication)
+    parts = _Parts()
+    _background(sc, seed, replication, spells, parts)
+    for storm in storms:
+        _storm_faults(sc, seed, replication, storm, boxes, parts)
+    report = _replay(sc, seed, replication, boxes, parts) if sc.arrivals.replay is not None else None
+    reported, zone_idx, type_idx, x, y, repair, customers, storm_no, origin = parts.columns()
+    return FaultTable(reported, zone_idx, type_idx, x, y, repair, customers, tuple(sc.zones), tuple(sc.fault_types),
+                      storm_no, origin, sc.start, tuple(storms), tuple(spells), report)
+
+
+def replay_report(sc: Scenario) -> LogReport | None:
+    """What replaying ``sc``'s log keeps and drops (rows dropped on reading and rows outside every zone); the same
+    in every replication."""
+    if sc.arrivals.replay is None:
+        return None
+    boxes = np.array([z.area.box for z in sc.zones.values()], dtype=float)
+    return _replay(sc, sc.seed, 0, boxes, _Parts())

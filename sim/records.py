@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.faults import FaultTable
+from sim.faults import ORIGINS, FaultTable
 
 TRAVEL, WORK, RETURN = "travel", "work", "return"
 ACTIVITIES = (TRAVEL, WORK, RETURN)
@@ -74,11 +74,26 @@ class Records:
             "restored": self.restored,
             "unit": uids[self.unit],
             "repair_minutes": f.repair,
+            "storm": f.storm.astype(np.int64),
+            "origin": pd.Categorical.from_codes(f.origin, categories=list(ORIGINS)),
         })
+        df.insert(8, "reported_at", pd.Timestamp(f.start) + pd.to_timedelta(f.reported, unit="min"))
         df["time_to_site"] = df["on_site"] - df["reported"]
         df["time_to_restore"] = df["restored"] - df["reported"]
         df["special_cause"] = ""
         return df
+
+    def storm_frame(self) -> pd.DataFrame:
+        """One row per storm: number, name, kind (random or calendar), start and end (minutes), intensity (faults
+        per hour before prevention), the zones it may hit, and the faults it brought."""
+        f = self.faults
+        counts = np.bincount(f.storm[f.storm >= 0], minlength=len(f.storms))
+        rows = [(self.replication, s.number, s.name, s.kind, s.start, s.end, s.intensity, ",".join(s.zones),
+                 int(counts[i])) for i, s in enumerate(f.storms)]
+        df = pd.DataFrame(rows, columns=["replication", "storm", "name", "kind", "start", "end", "intensity",
+                                         "zones", "faults"])
+        return df.astype({"replication": np.int64, "storm": np.int64, "start": float, "end": float,
+                          "intensity": float, "faults": np.int64})
 
     def unit_frame(self) -> pd.DataFrame:
         """One row per unit activity: which unit did what for which fault, from where to where, how far."""

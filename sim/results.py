@@ -1,12 +1,13 @@
 """The result of a run and its results folder, written atomically: a folder is either complete or absent.
 
 Folder contents: ``faults.parquet``, ``units.parquet``, ``replications.parquet`` (every figure of every
-replication), ``summary.json`` and ``scenario.resolved.yaml`` (the resolved scenario with its hash, the package
-version and the seed).
+replication), ``storms.parquet`` (one row per storm per replication), ``summary.json`` and
+``scenario.resolved.yaml`` (the resolved scenario with its hash, the package version and the seed).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -48,6 +49,7 @@ class Result:
     units: pd.DataFrame
     per_replication: pd.DataFrame
     summary: pd.DataFrame
+    storms: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
     @property
     def replications(self) -> int:
@@ -120,6 +122,7 @@ class Result:
             self.faults.to_parquet(tmp / "faults.parquet", index=False)
             self.units.to_parquet(tmp / "units.parquet", index=False)
             self.per_replication.to_parquet(tmp / "replications.parquet", index=False)
+            self.storms.to_parquet(tmp / "storms.parquet", index=False)
             (tmp / "summary.json").write_text(json.dumps(self.summary_dict(), indent=2) + "\n")
             resolved = {**self.meta(), "resolved": self.scenario.resolved()}
             (tmp / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))

@@ -18,6 +18,7 @@ Times are in minutes. Wherever a time is asked for, a string with a unit is acce
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import json
@@ -26,7 +27,16 @@ import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sim.distributions import Distribution
 from sim.errors import Issue, ScenarioError
@@ -105,11 +115,55 @@ class FaultType(_Strict):
     customers: Distribution = Distribution.model_validate(1)
 
 
+def parse_when(value: Any) -> Any:
+    """A calendar time: ``2026-07-14``, ``"2026-07-14 15:00"`` or a date/datetime; anything else is left for pydantic.
+
+    >>> parse_when("2026-07-14 15:30"), parse_when(dt.date(2026, 6, 1))
+    (datetime.datetime(2026, 7, 14, 15, 30), datetime.datetime(2026, 6, 1, 0, 0))
+    """
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.strip()).replace(tzinfo=None)
+        except ValueError:
+            raise ValueError(f"expected a date or date and time such as 2026-07-14 or '2026-07-14 15:00', "
+                             f"got {value!r}") from None
+    return value
+
+
+When = Annotated[dt.datetime, BeforeValidator(parse_when)]
+"""A calendar time (local, no time zone): minute 0 of the season is the scenario's ``start``."""
+
+HourWeights = Annotated[list[float], Field(min_length=24, max_length=24)]
+"""24 relative weights, one per hour of the day (their scale does not matter)."""
+
+
+def _check_weights(w: list[float] | None) -> list[float] | None:
+    if w is not None and (min(w) < 0 or sum(w) <= 0):
+        raise ValueError("expected 24 non-negative weights with a positive sum")
+    return w
+
+
+def _check_months(m: dict[int, float] | None) -> dict[int, float] | None:
+    if m is not None:
+        bad = [k for k in m if not 1 <= k <= 12]
+        if bad:
+            raise ValueError(f"expected month numbers 1-12 as keys, got {bad}")
+        if any(v < 0 for v in m.values()):
+            raise ValueError("expected non-negative multipliers")
+    return m
+
+
 class Rate(_Strict):
     """Faults per day of one type in one zone, optionally shaped by hour of day."""
 
     per_day: float = Field(ge=0)
-    hour_of_day: list[float] | None = Field(default=None, min_length=24, max_length=24)
+    hour_of_day: HourWeights | None = None
+
+    _weights = field_validator("hour_of_day")(_check_weights)
 
     @model_validator(mode="before")
     @classmethod
@@ -119,19 +173,138 @@ class Rate(_Strict):
         return value
 
 
+class Spell(_Strict):
+    """A heat wave of the calendar: when it starts and how long it lasts."""
+
+    start: When
+    duration: Minutes
+
+
+class HeatWaves(_Strict):
+    """Heat waves raise the background rate of some fault types (overheating, oil leaks, insulation) while they
+    last. Random ones start as a Poisson process (``per_week``, shaped by ``month``); ``calendar`` adds known ones.
+    """
+
+    per_week: float = Field(default=0.0, ge=0)
+    month: dict[int, float] | None = None
+    duration: Distribution = Distribution.model_validate(4320)
+    multiplier: dict[str, float] = Field(default_factory=dict, description="fault type -> rate factor (>= 0)")
+    calendar: list[Spell] = Field(default_factory=list)
+
+    _months = field_validator("month")(_check_months)
+
+    @field_validator("multiplier")
+    @classmethod
+    def _factors(cls, m: dict[str, float]) -> dict[str, float]:
+        if any(v < 0 for v in m.values()):
+            raise ValueError("expected non-negative factors")
+        return m
+
+
+class KnownStorm(_Strict):
+    """A storm of the calendar: when, how long, how many faults per hour, and which zones it hits."""
+
+    name: str = ""
+    start: When
+    duration: Minutes
+    faults_per_hour: float = Field(gt=0)
+    zones: list[str] = Field(min_length=1)
+    mix: dict[str, float] | None = Field(default=None, description="default: the storms' mix")
+
+
+class Storms(_Strict):
+    """Storms as their own random process: a Poisson stream of storm starts (``per_week``, shaped by ``month`` and
+    ``hour_of_day``), each with a random duration (minutes) and intensity (faults per hour, heavy-tailed), or a
+    random ``size`` (faults per storm) spread over its duration when size and duration are what is known. A storm
+    cell starts in a zone (chosen by ``zones`` weights) and drifts at ``speed_kmh`` in a random direction; its
+    faults fall around its track with a spread of ``radius_km``, so they cluster. ``mix`` is the fault-type mix of
+    storm faults. ``calendar`` adds known storms.
+    """
+
+    per_week: float = Field(default=0.0, ge=0)
+    month: dict[int, float] | None = None
+    hour_of_day: HourWeights | None = None
+    duration: Distribution = Distribution.model_validate(360)
+    intensity: Distribution = Distribution.model_validate(10)
+    size: Distribution | None = Field(default=None, description="faults per storm; replaces intensity when given")
+    mix: dict[str, float] = Field(min_length=1)
+    zones: dict[str, float] | None = Field(default=None, description="relative chance a storm centres on a zone")
+    radius_km: float = Field(default=10.0, gt=0)
+    speed_kmh: float = Field(default=30.0, ge=0)
+    repair_factor: float = Field(default=1.0, gt=0, description="storm damage takes this much longer to repair")
+    calendar: list[KnownStorm] = Field(default_factory=list)
+
+    _weights = field_validator("hour_of_day")(_check_weights)
+    _months = field_validator("month")(_check_months)
+
+    @field_validator("mix", "zones")
+    @classmethod
+    def _shares(cls, m: dict[str, float] | None) -> dict[str, float] | None:
+        if m is not None and (any(v < 0 for v in m.values()) or sum(m.values()) <= 0):
+            raise ValueError("expected non-negative weights with a positive sum")
+        return m
+
+
+class LogColumns(_Strict):
+    """Which column of a historical log holds what (names in the file); unset optional ones are not read."""
+
+    time_out: str = "time_out"
+    duration_h: str | None = "duration_h"
+    longitude: str | None = "longitude"
+    latitude: str | None = "latitude"
+    x_km: str | None = None
+    y_km: str | None = None
+    cause: str | None = None
+    customers: str | None = None
+
+
+class Replay(_Strict):
+    """Faults taken from a historical outage log instead of (or besides) the model: every row reported between
+    the scenario's ``start`` and ``start + horizon`` becomes a fault at its place and time.
+
+    Locations in degrees are projected to km around ``origin`` (longitude, latitude); the zone is the first whose
+    area holds the point, and rows outside every zone are dropped and reported. The fault type comes from the
+    ``cause`` column through ``causes``, else is drawn from ``mix``. ``repair: model`` draws the repair time from
+    the fault type; ``repair: log`` uses ``repair_share`` x the logged outage duration.
+    """
+
+    log: str = Field(min_length=1, description="CSV file, relative to the scenario file")
+    columns: LogColumns = LogColumns()
+    origin: tuple[float, float] | None = None
+    causes: dict[str, str] = Field(default_factory=dict)
+    mix: dict[str, float] = Field(min_length=1)
+    repair: Literal["model", "log"] = "model"
+    repair_share: float = Field(default=1.0, gt=0)
+
+
 class Arrivals(_Strict):
-    """Poisson fault arrivals: a rate per zone and fault type, with an hour-of-day profile (relative weights)."""
+    """Where faults come from: a background Poisson rate per zone and fault type (``per_day``, shaped by
+    ``hour_of_day`` weights and ``month`` multipliers), heat waves, storms and a replayed log. ``day_to_day`` > 0
+    makes the background rate vary between days (weather that is not a storm): each day's rate is multiplied by a
+    gamma factor with mean 1 and this coefficient of variation, shared by every zone and type, so calm-day counts
+    are negative binomial rather than Poisson.
+    ``prevention`` multiplies the rate of a fault type everywhere (tree trimming: ``tree_contact: 0.7``).
+    """
 
     process: Literal["poisson"] = "poisson"
-    hour_of_day: list[float] | None = Field(default=None, min_length=24, max_length=24)
-    per_day: dict[str, dict[str, Rate]]
+    hour_of_day: HourWeights | None = None
+    month: dict[int, float] | None = None
+    per_day: dict[str, dict[str, Rate]] = Field(default_factory=dict)
+    day_to_day: float = Field(default=0.0, ge=0, description="coefficient of variation of a daily rate factor")
+    prevention: dict[str, float] = Field(default_factory=dict)
+    heat_waves: HeatWaves | None = None
+    storms: Storms | None = None
+    replay: Replay | None = None
 
-    @field_validator("hour_of_day")
+    _weights = field_validator("hour_of_day")(_check_weights)
+    _months = field_validator("month")(_check_months)
+
+    @field_validator("prevention")
     @classmethod
-    def _weights(cls, w: list[float] | None) -> list[float] | None:
-        if w is not None and (min(w) < 0 or sum(w) <= 0):
-            raise ValueError("expected 24 non-negative weights with a positive sum")
-        return w
+    def _factors(cls, m: dict[str, float]) -> dict[str, float]:
+        if any(v < 0 for v in m.values()):
+            raise ValueError("expected non-negative rate multipliers")
+        return m
 
 
 class UnitGroup(_Strict):
@@ -221,6 +394,7 @@ class Scenario(_Strict):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
     time_unit: Literal["minutes"] = "minutes"
+    start: When = dt.datetime(2026, 6, 1)
     horizon: Minutes
     replications: int = Field(default=20, ge=1)
     seed: int = Field(default=1, ge=0)
@@ -231,6 +405,11 @@ class Scenario(_Strict):
     travel: Travel = Travel()
     dispatch: Dispatch = Dispatch()
     expect: Expect | None = None
+    _base_dir: str = PrivateAttr(default=".")  # folder of the scenario file: relative paths in it start here
+
+    def path_of(self, relative: str) -> Path:
+        """A path written in the scenario, relative to the scenario file's folder."""
+        return Path(self._base_dir) / relative
 
     def unit_groups(self) -> list[str]:
         """Ids of the unit groups, ``depot/group``, in scenario order."""
@@ -249,7 +428,7 @@ class Scenario(_Strict):
         """A validated copy with top-level fields replaced (``replications=``, ``seed=`` ...)."""
         data = self.resolved()
         data.update(changes)
-        return load_scenario(data)
+        return load_scenario(data, base_dir=self._base_dir)
 
 
 # ---------------------------------------------------------------- resolution and cross-references
@@ -283,27 +462,81 @@ def _cross_check(sc: Scenario) -> list[Issue]:
         for i, z in enumerate(depot.serves or []):
             if z not in sc.zones:
                 issues.append(Issue(("depots", name, "serves", i), f"unknown zone {z!r}; expected one of {zones}"))
-    for zone, by_type in sc.arrivals.per_day.items():
-        if zone not in sc.zones:
-            issues.append(Issue(("arrivals", "per_day", zone), f"unknown zone {zone!r}; expected one of {zones}"))
+    types = list(sc.fault_types)
+    arr = sc.arrivals
+
+    def known_type(path: tuple[str | int, ...], name: str) -> bool:
+        if name not in sc.fault_types:
+            near = difflib.get_close_matches(name, types, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            issues.append(Issue(path, f"unknown fault type {name!r}{hint}; expected one of {types}"))
+            return False
+        return True
+
+    def known_zone(path: tuple[str | int, ...], name: str) -> bool:
+        if name not in sc.zones:
+            issues.append(Issue(path, f"unknown zone {name!r}; expected one of {zones}"))
+            return False
+        return True
+
+    # every (zone, fault type) that can occur, with the place in the file that makes it occur
+    occurs: dict[tuple[str, str], tuple[str | int, ...]] = {}
+    for zone, by_type in arr.per_day.items():
+        if not known_zone(("arrivals", "per_day", zone), zone):
             continue
         for ftype, rate in by_type.items():
-            if ftype not in sc.fault_types:
-                issues.append(Issue(("arrivals", "per_day", zone, ftype),
-                                    f"unknown fault type {ftype!r}; expected one of {list(sc.fault_types)}"))
-                continue
-            if rate.per_day == 0:
-                continue
-            need = set(sc.fault_types[ftype].skills)
-            serving = [d for d in sc.depots.values() if zone in (d.serves or zones) and any(g.count for g in d.units)]
-            if not serving:
+            if known_type(("arrivals", "per_day", zone, ftype), ftype) and rate.per_day > 0:
+                occurs.setdefault((zone, ftype), ("arrivals", "per_day", zone, ftype))
+    for ftype in arr.prevention:
+        known_type(("arrivals", "prevention", ftype), ftype)
+    if arr.heat_waves is not None:
+        for ftype in arr.heat_waves.multiplier:
+            known_type(("arrivals", "heat_waves", "multiplier", ftype), ftype)
+    if arr.storms is not None:
+        st = arr.storms
+        for z in st.zones or {}:
+            known_zone(("arrivals", "storms", "zones", z), z)
+        if st.per_week > 0:
+            for ftype, w in st.mix.items():
+                if known_type(("arrivals", "storms", "mix", ftype), ftype) and w > 0:
+                    for z in zones:  # a random storm's footprint can reach any zone
+                        occurs.setdefault((z, ftype), ("arrivals", "storms", "mix", ftype))
+        for i, storm in enumerate(st.calendar):
+            here = ("arrivals", "storms", "calendar", i)
+            for j, z in enumerate(storm.zones):
+                known_zone((*here, "zones", j), z)
+            mix = storm.mix if storm.mix is not None else st.mix
+            for ftype, w in mix.items():
+                if known_type((*here, "mix", ftype), ftype) and w > 0:
+                    for z in storm.zones:
+                        if z in sc.zones:
+                            occurs.setdefault((z, ftype), (*here, "mix", ftype))
+    if arr.replay is not None:
+        rp = arr.replay
+        for ftype, w in rp.mix.items():
+            if known_type(("arrivals", "replay", "mix", ftype), ftype) and w > 0:
+                for z in zones:
+                    occurs.setdefault((z, ftype), ("arrivals", "replay", "mix", ftype))
+        for cause, ftype in rp.causes.items():
+            if known_type(("arrivals", "replay", "causes", cause), ftype):
+                for z in zones:
+                    occurs.setdefault((z, ftype), ("arrivals", "replay", "causes", cause))
+        if rp.origin is None and (rp.columns.x_km is None or rp.columns.y_km is None):
+            issues.append(Issue(("arrivals", "replay"), "expected either origin [longitude, latitude] (to project "
+                                "a log in degrees) or columns x_km and y_km (a log in km)"))
+    unserved: set[str] = set()
+    for (zone, ftype), path in occurs.items():
+        serving = [d for d in sc.depots.values() if zone in (d.serves or zones) and any(g.count for g in d.units)]
+        if not serving:
+            if zone not in unserved:
+                unserved.add(zone)
                 issues.append(Issue(("zones", zone), "no depot with units serves this zone, but faults arrive "
                                     "in it; expected a depot whose 'serves' includes it"))
-                break
-            if not any(need <= set(g.skills) and g.count > 0 for d in serving for g in d.units):
-                issues.append(Issue(("arrivals", "per_day", zone, ftype),
-                                    f"no unit serving zone {zone!r} has all the skills {sorted(need)} "
-                                    f"that {ftype!r} needs"))
+            continue
+        need = set(sc.fault_types[ftype].skills)
+        if not any(need <= set(g.skills) and g.count > 0 for d in serving for g in d.units):
+            issues.append(Issue(path, f"no unit serving zone {zone!r} has all the skills {sorted(need)} "
+                                f"that {ftype!r} needs"))
     if sc.expect is not None:
         known = known_figures(zones, sc.unit_groups())
         for i, check in enumerate(sc.expect.checks):
@@ -387,20 +620,24 @@ def _by_line(issues: list[Issue]) -> list[Issue]:
 # ---------------------------------------------------------------- entry point
 
 
-def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario) -> Scenario:
+def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario,
+                  base_dir: str | Path | None = None) -> Scenario:
     """Read, validate and resolve a scenario from a YAML file path, YAML text, a dict, a parsed YamlDocument or an
     existing Scenario.
 
-    Raises ScenarioError listing every problem with its YAML path and line.
+    Paths in the scenario (a replayed log) are relative to ``base_dir``, by default the scenario file's folder
+    (the working directory for text and dicts). Raises ScenarioError listing every problem with its YAML path and
+    line.
     """
     if isinstance(source, Scenario):
         return source
     if isinstance(source, YamlDocument):
         doc = source
     elif isinstance(source, dict):
-        doc = YamlDocument("<scenario dict>", json.loads(json.dumps(source)))
+        doc = YamlDocument("<scenario dict>", json.loads(json.dumps(source, default=str)))
     elif isinstance(source, (str, Path)) and "\n" not in str(source):
         doc = read_yaml(source)
+        base_dir = Path(source).parent if base_dir is None else base_dir
     elif isinstance(source, str):
         doc = parse_yaml(source, "<scenario text>")
     else:
@@ -422,4 +659,15 @@ def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario)
     post = pre + [Issue(i.path, i.message, doc.line_of(i.path)) for i in _cross_check(sc)]
     if post:
         raise ScenarioError(doc.source, _by_line(post))
+    sc._base_dir = str(base_dir if base_dir is not None else ".")
+    if sc.arrivals.replay is not None:
+        from sim.outagelog import read_log_cached  # the log reader needs this module's LogColumns
+
+        where = ("arrivals", "replay", "log")
+        try:
+            read_log_cached(sc.path_of(sc.arrivals.replay.log), sc.arrivals.replay.columns)
+        except ScenarioError as exc:
+            raise ScenarioError(doc.source, [Issue(where, f"{i.message} in {exc.source}"
+                                                   + (f" at its line {i.line}" if i.line else ""), doc.line_of(where))
+                                             for i in exc.issues]) from None
     return sc

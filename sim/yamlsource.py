@@ -22,6 +22,17 @@ from sim.errors import Issue, ScenarioError
 Path_ = tuple[str | int, ...]
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: the schema parses them and can say where a bad one is (PyYAML would
+    raise a bare ValueError for 2026-13-45)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass(frozen=True)
 class YamlDocument:
     """Parsed YAML data plus the 1-based line of every mapping key and sequence item."""
@@ -59,8 +70,8 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
 def parse_yaml(text: str, source: str) -> YamlDocument:
     """Parse ``text`` (named ``source`` in messages); raise ScenarioError on syntax errors."""
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -71,6 +71,21 @@ CASES = [
      ["not valid YAML"], None),
     ("top level is a list", GOOD, "- a\n- b\n", ["expected a mapping at the top level"], None),
     ("empty file", GOOD, "", ["empty"], None),
+    ("bad start date", "horizon: 2 d\n", "horizon: 2 d\nstart: 2026-13-45\n",
+     ["start", "expected a date"], "start: 2026-13-45"),
+    ("unknown fault type in a storm mix", "    rural: {cable_fault: 2}\n",
+     "    rural: {cable_fault: 2}\n  storms:\n    per_week: 1\n    mix: {cable_falt: 1}\n",
+     ["arrivals.storms.mix.cable_falt", "unknown fault type 'cable_falt'", "did you mean 'cable_fault'"],
+     "mix: {cable_falt"),
+    ("month out of range", "  per_day:\n", "  month: {13: 1.2}\n  per_day:\n",
+     ["arrivals.month", "month numbers 1-12"], "month: {13"),
+    ("calendar storm in an unknown zone", "    rural: {cable_fault: 2}\n",
+     "    rural: {cable_fault: 2}\n  storms:\n    mix: {cable_fault: 1}\n    calendar:\n"
+     "      - {start: 2026-06-01, duration: 2 h, faults_per_hour: 5, zones: [hills]}\n",
+     ["arrivals.storms.calendar[0].zones[0]", "unknown zone 'hills'"], "- {start: 2026-06-01"),
+    ("replay without a projection", "    rural: {cable_fault: 2}\n",
+     "    rural: {cable_fault: 2}\n  replay: {log: x.csv, mix: {cable_fault: 1}}\n",
+     ["arrivals.replay", "expected either origin"], "replay: {log"),
 ]
 
 

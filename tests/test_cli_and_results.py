@@ -13,7 +13,8 @@ import sim
 from sim.cli import main
 from tests.conftest import DEFAULT_SCENARIO
 
-FILES = {"faults.parquet", "units.parquet", "replications.parquet", "summary.json", "scenario.resolved.yaml"}
+FILES = {"faults.parquet", "units.parquet", "replications.parquet", "storms.parquet", "summary.json",
+         "scenario.resolved.yaml"}
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,8 @@ def test_faults_parquet_has_a_row_per_fault_per_replication(run_dir: Path) -> No
     assert sorted(f["replication"].unique()) == [0, 1, 2]
     assert f.groupby("replication")["fault"].apply(lambda s: (s.to_numpy() == range(len(s))).all()).all()
     for col in ["zone", "fault_type", "customers", "reported", "dispatched", "on_site", "repair_start",
-                "restored", "unit", "time_to_site", "time_to_restore", "special_cause"]:
+                "restored", "unit", "time_to_site", "time_to_restore", "special_cause", "storm", "origin",
+                "reported_at"]:
         assert col in f.columns
     assert f["restored"].notna().all()
 

@@ -74,6 +74,6 @@ def test_adding_a_fault_type_leaves_the_other_faults_unchanged() -> None:
 @pytest.mark.parametrize("field", ["seed", "replications"])
 def test_resolved_scenario_round_trips(field: str) -> None:
     sc = sim.load_scenario(DEFAULT_SCENARIO)
-    again = sim.load_scenario(sc.resolved())
+    again = sim.load_scenario(sc.resolved(), base_dir=DEFAULT_SCENARIO.parent)
     assert again == sc and again.digest() == sc.digest()
     assert sc.with_changes(**{field: 99}).digest() != sc.digest()

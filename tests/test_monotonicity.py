@@ -8,11 +8,12 @@ must still not drop when any crew is added.
 
 from __future__ import annotations
 
-import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
 import sim
+from sim.metrics import confidence_interval
 from tests.conftest import DEFAULT_SCENARIO, mmc_scenario, with_crews
 
 
@@ -29,6 +30,7 @@ def test_every_fault_waits_no_longer_with_one_more_crew(crews: int) -> None:
 
 
 COMPLIANCE = ["arrive", "arrive_customers", "restore", "restore_customers"]
+LEVEL = 0.99
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +40,11 @@ def season() -> dict:
     return sc
 
 
-def _compliance(sc: dict) -> dict[tuple[str, str], float]:
-    res = sim.run(sc, replications=6, seed=2024)
-    s = res.summary[(res.summary["scope"] == "zone") & res.summary["metric"].isin(COMPLIANCE)]
-    return {(r.group, r.metric): r.mean for r in s.itertuples()}
+def _compliance(sc: dict) -> pd.DataFrame:
+    """Compliance figures per replication: rows (zone, metric), columns replications."""
+    per = sim.run(sc, replications=10, seed=2024).per_replication
+    per = per[(per["scope"] == "zone") & per["metric"].isin(COMPLIANCE)]
+    return per.pivot_table(index=["group", "metric"], columns="replication", values="value")
 
 
 GROUPS = [(d, g) for d, groups in [("city", ["overhead", "cable", "equipment"]),
@@ -51,8 +54,16 @@ GROUPS = [(d, g) for d, groups in [("city", ["overhead", "cable", "equipment"]),
 
 @pytest.mark.parametrize("depot,group", GROUPS, ids=[f"{d}/{g}" for d, g in GROUPS])
 def test_adding_a_crew_never_lowers_compliance(season: dict, depot: str, group: str) -> None:
+    """Nearest-unit dispatch is not path-wise monotone (an extra crew can be sent somewhere that delays a later
+    fault by minutes), so the claim is statistical: on common random numbers, no compliance figure's paired
+    difference has a 99 % interval wholly below zero, and on average the extra crew helps."""
     before = _compliance(season)
     after = _compliance(with_crews(season, depot, group, +1))
-    worse = {k: (before[k], after[k]) for k in before if after[k] < before[k] - 1e-12}
+    diff = after - before
+    worse = {}
+    for key, row in diff.iterrows():
+        ci = confidence_interval(row.to_numpy(), LEVEL)
+        if ci.high < 0:
+            worse[key] = (round(ci.low, 4), round(ci.high, 4))
     assert not worse, f"adding a {depot}/{group} crew lowered compliance: {worse}"
-    assert np.mean([after[k] - before[k] for k in before]) > 0
+    assert diff.to_numpy().mean() > 0
