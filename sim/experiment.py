@@ -12,31 +12,49 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from sim.metrics import replication_figures, summarise
+from sim.metrics import reliability_figures, replication_figures, summarise
 from sim.model import simulate
 from sim.results import Result
 from sim.scenario import Scenario, load_scenario
+from sim.timeseries import series, storm_restoration
 
-Frames = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]
+TABLES = ("faults", "units", "figures", "storms", "timeseries", "restoration", "days")
+"""The tables one replication produces (``figures`` become ``Result.per_replication``)."""
+RECORD_TABLES = ("faults", "units")
+"""The tables that grow with the number of faults: dropped in the worker when records are not kept."""
+
+Tables = dict[str, pd.DataFrame]
 
 
-def run_replication(sc: Scenario, seed: int, replication: int) -> Frames:
-    """One replication: its faults, unit activities, figures and storms as DataFrames."""
+def run_replication(sc: Scenario, seed: int, replication: int, keep_records: bool = True) -> Tables:
+    """One replication: its tables as DataFrames (see TABLES). Figures are computed here, in the worker, so a run
+    that does not keep records never ships them between processes."""
     rec = simulate(sc, seed, replication)
     faults, units = rec.fault_frame(), rec.unit_frame()
-    figures = replication_figures(sc, faults, units, {u.uid: u.group for u in rec.units})
+    unit_group = {u.uid: u.group for u in rec.units}
+    storms, curves = storm_restoration(rec.storm_frame(), faults)
+    figures = replication_figures(sc, faults, units, unit_group, storms)
     figures.insert(0, "replication", replication)
-    return faults, units, figures, rec.storm_frame()
+    days = reliability_figures(sc, faults)[1]
+    days.insert(0, "replication", np.int64(replication))
+    out = {"faults": faults, "units": units, "figures": figures, "storms": storms,
+           "timeseries": series(faults, units, unit_group, sc.horizon, replication), "restoration": curves,
+           "days": days}
+    if not keep_records:
+        for name in RECORD_TABLES:
+            out[name] = out[name].iloc[0:0]
+    return out
 
 
-def _star(args: tuple[Scenario, int, int]) -> Frames:
+def _star(args: tuple[Scenario, int, int, bool]) -> Tables:
     return run_replication(*args)
 
 
-def _replications(jobs: list[tuple[Scenario, int, int]], workers: int) -> Iterator[tuple[Any, ...]]:
+def _replications(jobs: list[tuple[Scenario, int, int, bool]], workers: int) -> Iterator[Tables]:
     if workers <= 1 or len(jobs) <= 1:
         yield from map(_star, jobs)
         return
@@ -54,12 +72,13 @@ def _resolve(scenario: Scenario | str | Path | dict[str, Any], replications: int
 
 
 def run_many(scenarios: list[Scenario], workers: int | None = 1, progress: bool = False,
-             desc: str = "replications") -> list[Result]:
+             desc: str = "replications", keep_records: bool = True) -> list[Result]:
     """Run every replication of every scenario (each with its own ``replications`` and ``seed``) in one pool of
-    ``workers`` processes and return one Result per scenario, in order."""
-    jobs = [(sc, sc.seed, r) for sc in scenarios for r in range(sc.replications)]
+    ``workers`` processes and return one Result per scenario, in order. ``keep_records=False`` keeps only figures,
+    storms, time series and day tables (memory no longer grows with the number of faults)."""
+    jobs = [(sc, sc.seed, r, keep_records) for sc in scenarios for r in range(sc.replications)]
     w = (os.cpu_count() or 1) if workers is None else workers
-    done: list[Frames] = []
+    done: list[Tables] = []
     with tqdm(total=len(jobs), desc=desc, unit="rep", delay=1.0, disable=not progress, leave=False) as bar:
         for out in _replications(jobs, w):
             done.append(out)
@@ -67,24 +86,25 @@ def run_many(scenarios: list[Scenario], workers: int | None = 1, progress: bool 
     results, i = [], 0
     for sc in scenarios:
         mine, i = done[i:i + sc.replications], i + sc.replications
-        per_rep = pd.concat([m[2] for m in mine], ignore_index=True)
-        results.append(Result(scenario=sc, seed=sc.seed, faults=pd.concat([m[0] for m in mine], ignore_index=True),
-                              units=pd.concat([m[1] for m in mine], ignore_index=True),
-                              per_replication=per_rep, summary=summarise(per_rep),
-                              storms=pd.concat([m[3] for m in mine], ignore_index=True)))
+        tables = {name: pd.concat([m[name] for m in mine], ignore_index=True) for name in TABLES}
+        per_rep = tables.pop("figures")
+        results.append(Result(scenario=sc, seed=sc.seed, per_replication=per_rep, summary=summarise(per_rep),
+                              **tables))
     return results
 
 
 def run(scenario: Scenario | str | Path | dict[str, Any], replications: int | None = None,
-        seed: int | None = None, workers: int | None = 1, progress: bool = False) -> Result:
+        seed: int | None = None, workers: int | None = 1, progress: bool = False,
+        keep_records: bool = True) -> Result:
     """Run ``replications`` replications of ``scenario`` (defaults: the scenario's own) and gather the results.
 
     ``workers``: processes to use (``None``: one per core). ``progress``: show a progress bar on the terminal
-    when the run takes more than a second.
+    when the run takes more than a second. ``keep_records=False``: keep figures and summary tables only, not the
+    per-fault and per-activity records.
 
     >>> res = run("scenarios/storm_season.yaml", replications=2)
     >>> sorted(res.faults["replication"].unique().tolist())
     [0, 1]
     """
     sc = _resolve(scenario, replications, seed)
-    return run_many([sc], workers=workers, progress=progress, desc=sc.name)[0]
+    return run_many([sc], workers=workers, progress=progress, desc=sc.name, keep_records=keep_records)[0]

@@ -16,12 +16,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.figures import ALL, UNIT_METRICS, ZONE_METRICS
+from sim.figures import ALL, IEEE_METRICS, MED_INDICES, STORM_METRICS, UNIT_METRICS, ZONE_METRICS
+from sim.reliability import Interruptions, day_table, indices, med_threshold
 from sim.scenario import Scenario
 
 __all__ = ["ALL", "UNIT_METRICS", "ZONE_METRICS", "Interval", "confidence_interval", "replication_figures",
@@ -67,23 +69,100 @@ def welch_halfwidth(var_a: float, n_a: int, var_b: float, n_b: int, level: float
 
 
 def _zone_figures(tts: np.ndarray, ttr: np.ndarray, cust: np.ndarray, arrive_ok: np.ndarray,
-                  restore_ok: np.ndarray) -> list[float]:
+                  restore_ok: np.ndarray, special: np.ndarray) -> list[float]:
     n = len(tts)
     if n == 0:
-        return [0.0, 0.0] + [math.nan] * (len(ZONE_METRICS) - 2)
+        return [0.0, 0.0] + [math.nan] * (len(ZONE_METRICS) - 3) + [0.0]
     c = cust.sum()
     q_site = np.percentile(tts, [50, 90, 95])
     q_rest = np.percentile(ttr, [50, 90, 95])
     return [float(n), float(c), arrive_ok.mean(), (cust * arrive_ok).sum() / c, restore_ok.mean(),
-            (cust * restore_ok).sum() / c, tts.mean(), *q_site, ttr.mean(), *q_rest]
+            (cust * restore_ok).sum() / c, tts.mean(), *q_site, ttr.mean(), *q_rest, float(special.sum())]
+
+
+def first_customers(sc: Scenario, zone: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The first customer (id within its zone) each fault cuts off: a zone's customers are laid out over a grid of
+    ``reliability.feeder_km`` cells of its area, in equal shares, so faults in the same cell hit the same
+    customers."""
+    out = np.zeros(len(zone), dtype=np.int64)
+    cell = sc.reliability.feeder_km
+    for zi, z in enumerate(sc.zones.values()):
+        sel = zone == zi
+        if not sel.any() or not z.customers:
+            continue
+        x0, y0, x1, y1 = z.area.box
+        nx, ny = max(1, math.ceil((x1 - x0) / cell)), max(1, math.ceil((y1 - y0) / cell))
+        ix = np.clip(((x[sel] - x0) // cell).astype(np.int64), 0, nx - 1)
+        iy = np.clip(((y[sel] - y0) // cell).astype(np.int64), 0, ny - 1)
+        out[sel] = (iy * nx + ix) * z.customers // (nx * ny)
+    return out
+
+
+def interruptions(sc: Scenario, faults: pd.DataFrame) -> Interruptions:
+    """The interruption log of one replication's faults: from report to restoration, customers, first customer."""
+    zone = faults["zone"].cat.codes.to_numpy().astype(np.int64)
+    start = faults["reported"].to_numpy(float)
+    return Interruptions(zone, start, faults["restored"].to_numpy(float) - start,
+                         faults["customers"].to_numpy(np.int64),
+                         first_customers(sc, zone, faults["x_km"].to_numpy(float), faults["y_km"].to_numpy(float)))
+
+
+def reliability_figures(sc: Scenario, faults: pd.DataFrame) -> tuple[list[tuple[str, str, str, float]],
+                                                                    pd.DataFrame]:
+    """IEEE 1366 figures per zone and for all zones (with and without major event days), and the day table."""
+    log = interruptions(sc, faults)
+    served = {zi: z.customers for zi, z in enumerate(sc.zones.values()) if z.customers}
+    days = max(1, math.ceil(sc.horizon / 1440))
+    hours = sc.horizon / 60.0
+    rel = sc.reliability
+    table = day_table(log, served, days, sc.start, rel.med_threshold) if served else pd.DataFrame()
+    med = table["major_event_day"].to_numpy() if served else np.zeros(days, bool)
+    threshold = rel.med_threshold if rel.med_threshold is not None else (
+        med_threshold(table["SAIDI"].to_numpy()) if served else math.nan)
+    day_of = np.minimum((log.start // 1440).astype(np.int64), days - 1)
+    normal = log.select(~med[day_of]) if len(log) else log
+    rows = []
+    for zi, name in [*enumerate(sc.zones), (None, ALL)]:
+        scope = served if zi is None else ({zi: served[zi]} if zi in served else {})
+        if not scope:
+            values = dict.fromkeys(IEEE_METRICS, math.nan)
+        else:
+            values = dict(indices(log, scope, hours, rel.celid_s_hours, rel.celid_t_hours))
+            excl = indices(normal, scope, hours - 24.0 * med.sum(), rel.celid_s_hours, rel.celid_t_hours)
+            values.update({f"{k}_excl_med": excl[k] for k in MED_INDICES})
+            values["major_event_days"] = float(med.sum())
+            values["T_MED"] = float(threshold) if math.isfinite(threshold) else math.nan  # < 2 non-zero days
+        rows += [("ieee", name, m, float(values[m])) for m in IEEE_METRICS]
+    return rows, table
+
+
+def _etr_figures(faults: pd.DataFrame) -> list[tuple[str, str, str, float]]:
+    rows = []
+    restored = faults["restored"].to_numpy(float)
+    for when in ("report", "dispatch"):
+        err = (restored - faults[f"etr_at_{when}"].to_numpy(float)) / 60.0
+        err = err[~np.isnan(err)]
+        values = (err.mean(), np.abs(err).mean(), (np.abs(err) <= 1.0).mean()) if len(err) else (math.nan,) * 3
+        rows += [("etr", ALL, f"{when}_{m}", float(v)) for m, v in zip(("bias_h", "mae_h", "within_1h"), values,
+                                                                       strict=True)]
+    return rows
+
+
+def _storm_figures(storms: pd.DataFrame) -> list[tuple[str, str, str, float]]:
+    n = len(storms)
+    values = {"storms": float(n), "storm_faults": float(storms["faults"].sum()) if n else 0.0}
+    for p in (50, 90, 99):
+        values[f"t{p}_h_mean"] = float(storms[f"t{p}_h"].mean()) if n else math.nan
+    values["t90_h_max"] = float(storms["t90_h"].max()) if n else math.nan
+    return [("storms", ALL, m, values[m]) for m in STORM_METRICS]
 
 
 def replication_figures(sc: Scenario, faults: pd.DataFrame, units: pd.DataFrame,
-                        unit_group: dict[str, str]) -> pd.DataFrame:
-    """Tidy figures of one replication: columns scope (zone / units), group, metric, value.
+                        unit_group: dict[str, str], storms: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Tidy figures of one replication: columns scope, group, metric, value (see sim.figures for the names).
 
-    ``faults`` and ``units`` are one replication's records; ``unit_group``
-    maps each unit id to its group (``depot/group``).
+    ``faults`` and ``units`` are one replication's records; ``unit_group`` maps each unit id to its group
+    (``depot/group``); ``storms`` is the replication's storm table with restoration times.
     """
     limits = {z: (sc.zones[z].limits.arrive, sc.zones[z].limits.restore) for z in sc.zones}
     zone = faults["zone"].astype(str).to_numpy()
@@ -92,33 +171,60 @@ def replication_figures(sc: Scenario, faults: pd.DataFrame, units: pd.DataFrame,
     tts = faults["time_to_site"].to_numpy(float)
     ttr = faults["time_to_restore"].to_numpy(float)
     cust = faults["customers"].to_numpy(float)
+    special = (faults["special_cause"].astype(str) != "").to_numpy()
     arrive_ok = tts <= arrive_lim
     restore_ok = ttr <= restore_lim
-    rows = []
-    for name in [*sc.zones, ALL]:
-        sel = slice(None) if name == ALL else zone == name
-        values = _zone_figures(tts[sel], ttr[sel], cust[sel], arrive_ok[sel], restore_ok[sel])
-        rows += [("zone", name, m, v) for m, v in zip(ZONE_METRICS, values, strict=False)]
+    ftype = faults["fault_type"].astype(str).to_numpy()
+    stormy = (faults["storm"].to_numpy() >= 0) if "storm" in faults else np.zeros(len(faults), bool)
+    groups: list[tuple[str, str, Any]] = [("zone", name, zone == name) for name in sc.zones]
+    groups.append(("zone", ALL, slice(None)))
+    groups += [("type", t, ftype == t) for t in sc.fault_types]
+    groups += [("weather", "calm", ~stormy), ("weather", "storm", stormy)]
+    rows: list[tuple[str, str, str, float]] = []
+    for scope, name, sel in groups:
+        values = _zone_figures(tts[sel], ttr[sel], cust[sel], arrive_ok[sel], restore_ok[sel], special[sel])
+        rows += [(scope, name, m, v) for m, v in zip(ZONE_METRICS, values, strict=True)]
+    rows += reliability_figures(sc, faults)[0]
+    rows += _storm_figures(storms if storms is not None else pd.DataFrame(columns=["faults", "t50_h", "t90_h",
+                                                                                   "t99_h"]))
+    rows += _etr_figures(faults)
     # utilisation: travel and repair time within the horizon, over the units' time in the horizon
     busy = units[units["activity"].isin(["travel", "work"])]
     clipped = (busy["end"].clip(upper=sc.horizon) - busy["start"].clip(upper=sc.horizon)).to_numpy()
     group_of = busy["unit"].map(unit_group).to_numpy()
     by_group = pd.Series(clipped).groupby(group_of).sum() if len(busy) else pd.Series(dtype=float)
+    driven = units["distance_km"].groupby(units["unit"].map(unit_group)).sum() if len(units) else pd.Series(
+        dtype=float)
     counts = Counter(unit_group.values())
+    rate = {f"{d}/{g.name}": g.cost_per_hour for d, depot in sc.depots.items() for g in depot.units}
+    cost = {g: counts[g] * rate.get(g, 0.0) * sc.horizon / 60.0 for g in counts}
     for g, count in [*counts.items(), (ALL, len(unit_group))]:
         minutes = by_group.sum() if g == ALL else by_group.get(g, 0.0)
         util = minutes / (count * sc.horizon) if count else math.nan
-        rows += [("units", g, "utilisation", float(util)), ("units", g, "units", float(count))]
+        km = driven.sum() if g == ALL else driven.get(g, 0.0)
+        money = sum(cost.values()) if g == ALL else cost[g]
+        rows += [("units", g, "utilisation", float(util)), ("units", g, "units", float(count)),
+                 ("units", g, "distance_km", float(km)), ("units", g, "cost", float(money))]
     return pd.DataFrame(rows, columns=["scope", "group", "metric", "value"])
 
 
-def summarise(per_replication: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Mean and confidence interval over replications of every figure.
+MIN_RELIABLE = 10
+"""Fewer replications than this and an interval is marked unreliable: the t interval leans on the mean of the
+replications being nearly normal, which heavy-tailed storm seasons reach only with enough of them."""
 
-    Columns: scope, group, metric, mean, ci_low, ci_high, replications (the number with a value).
+
+def summarise(per_replication: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Mean and confidence interval over replications of every figure, from the per-replication values only (one
+    number per figure per replication: memory does not grow with the faults).
+
+    Each replication gives one value of a figure, also for a figure that is not a mean within a season (a
+    percentile, a maximum): the interval is a t interval for the expected per-season value, which is a mean over
+    independent seasons. Columns: scope, group, metric, mean, ci_low, ci_high, replications (the number with a
+    value), reliable (at least MIN_RELIABLE replications with a value).
     """
     rows = []
     for (scope, group, metric), s in per_replication.groupby(["scope", "group", "metric"], sort=False):
         ci = confidence_interval(s["value"], level)
-        rows.append((scope, group, metric, ci.mean, ci.low, ci.high, ci.n))
-    return pd.DataFrame(rows, columns=["scope", "group", "metric", "mean", "ci_low", "ci_high", "replications"])
+        rows.append((scope, group, metric, ci.mean, ci.low, ci.high, ci.n, ci.n >= MIN_RELIABLE))
+    return pd.DataFrame(rows, columns=["scope", "group", "metric", "mean", "ci_low", "ci_high", "replications",
+                                       "reliable"])

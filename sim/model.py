@@ -6,9 +6,10 @@ Faults reported before the horizon are followed until they are restored; none is
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
+import numpy as np
 import simpy
 
 from sim.dispatch import DispatchCentre
@@ -27,6 +28,35 @@ def _arrivals(env: simpy.Environment, faults: FaultTable, centre: DispatchCentre
         centre.report(fault, env.now)
 
 
+def _etr_knowledge(sc: Scenario, faults: FaultTable, travel: StraightLineTravel, needs: list[int],
+                   mask: Callable[[list[str]], int]) -> tuple[np.ndarray, list[float], dict[tuple[int, int], int]]:
+    """What the dispatch centre knows for its ETRs: each fault's typical repair (its type's mean, longer for storm
+    damage), the drive from the nearest depot into each zone (to its centre), and the units able to serve each
+    (zone, fault type)."""
+    means = np.array([ft.repair.mean() for ft in sc.fault_types.values()])
+    typical = means[faults.fault_type] if len(faults) else np.empty(0)
+    if sc.arrivals.storms is not None:
+        typical = np.where(faults.storm >= 0, typical * sc.arrivals.storms.repair_factor, typical)
+    zones = list(sc.zones)
+    drive = []
+    for zi, (name, zone) in enumerate(sc.zones.items()):
+        x0, y0, x1, y1 = zone.area.box
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        times = [travel.minutes(travel.distance(d.location[0], d.location[1], cx, cy), zones.index(d.zone), zi)
+                 for d in sc.depots.values() if name in (d.serves or zones)]
+        drive.append(min(times) if times else 0.0)
+    capable: dict[tuple[int, int], int] = {}
+    for d in sc.depots.values():
+        for g in d.units:
+            have = mask(g.skills)
+            for zi, name in enumerate(zones):
+                if name in (d.serves or zones):
+                    for ti, need in enumerate(needs):
+                        if have & need == need:
+                            capable[(zi, ti)] = capable.get((zi, ti), 0) + g.count
+    return typical, drive, capable
+
+
 def simulate(sc: Scenario, seed: int, replication: int) -> Records:
     """Run replication ``replication`` of ``sc`` with master ``seed`` and return its records."""
     faults = generate(sc, seed, replication)
@@ -39,10 +69,11 @@ def simulate(sc: Scenario, seed: int, replication: int) -> Records:
         return sum(skill_bit[s] for s in set(skills))
 
     travel = StraightLineTravel(sc.travel.circuity, [z.speed_kmh for z in sc.zones.values()])
-    centre = DispatchCentre(faults, travel, [mask(ft.skills) for ft in sc.fault_types.values()])
-    env = simpy.Environment()
+    needs = [mask(ft.skills) for ft in sc.fault_types.values()]
     infos: list[UnitInfo] = []
     records = Records(replication, faults, infos)
+    centre = DispatchCentre(faults, travel, needs, records, *_etr_knowledge(sc, faults, travel, needs, mask))
+    env = simpy.Environment()
     units: list[Unit] = []
     for depot_name, depot in sc.depots.items():
         serves = tuple(sorted(zone_index[z] for z in (depot.serves or sc.zones)))

@@ -40,6 +40,8 @@ class Records:
     repair_start: np.ndarray = field(init=False)
     restored: np.ndarray = field(init=False)
     unit: np.ndarray = field(init=False)
+    etr_report: np.ndarray = field(init=False)  # estimated restoration time given when the fault was reported
+    etr_dispatch: np.ndarray = field(init=False)  # re-estimated when a unit was sent
     activities: list[tuple] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
@@ -49,6 +51,8 @@ class Records:
         self.repair_start = np.full(n, math.nan)
         self.restored = np.full(n, math.nan)
         self.unit = np.full(n, -1, dtype=np.int64)
+        self.etr_report = np.full(n, math.nan)
+        self.etr_dispatch = np.full(n, math.nan)
 
     def activity(self, unit: int, job: int, kind: str, start: float, end: float,
                  x0: float, y0: float, x1: float, y1: float, km: float) -> None:
@@ -74,6 +78,8 @@ class Records:
             "restored": self.restored,
             "unit": uids[self.unit],
             "repair_minutes": f.repair,
+            "etr_at_report": self.etr_report,
+            "etr_at_dispatch": self.etr_dispatch,
             "storm": f.storm.astype(np.int64),
             "origin": pd.Categorical.from_codes(f.origin, categories=list(ORIGINS)),
         })

@@ -1,7 +1,9 @@
 """The result of a run and its results folder, written atomically: a folder is either complete or absent.
 
 Folder contents: ``faults.parquet``, ``units.parquet``, ``replications.parquet`` (every figure of every
-replication), ``storms.parquet`` (one row per storm per replication), ``summary.json`` and
+replication), ``storms.parquet`` (one row per storm per replication, with its restoration times),
+``restoration.parquet`` (storm restoration curves), ``timeseries.parquet`` (hourly customers out, backlog, units
+busy), ``days.parquet`` (daily IEEE indices and major event days), ``summary.json`` and
 ``scenario.resolved.yaml`` (the resolved scenario with its hash, the package version and the seed).
 """
 
@@ -21,9 +23,14 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim.figures import ALL
+from sim.figures import ALL, SCOPES
+from sim.metrics import MIN_RELIABLE
 from sim.scenario import Scenario
 from sim.texttable import text_table
+
+SECTIONS = {"zone": "zones", "type": "types", "weather": "weather", "ieee": "ieee", "storms": "storms",
+            "etr": "etr", "units": "units"}
+"""summary.json section of each figure scope."""
 
 
 def package_version() -> str:
@@ -50,6 +57,9 @@ class Result:
     per_replication: pd.DataFrame
     summary: pd.DataFrame
     storms: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    timeseries: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    restoration: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    days: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
     @property
     def replications(self) -> int:
@@ -75,16 +85,16 @@ class Result:
                 "time_unit": "minutes", "confidence_level": 0.95}
 
     def summary_dict(self) -> dict[str, Any]:
-        """summary.json as a dict: meta, limits, then ``zones`` and ``units`` -> group -> metric -> figure."""
+        """summary.json as a dict: meta, limits, then one section per scope (``zones``, ``types``, ``weather``,
+        ``ieee``, ``storms``, ``etr``, ``units``) -> group -> metric -> figure."""
         out: dict[str, Any] = {"meta": self.meta(),
                                "limits": {z: {"arrive": zone.limits.arrive, "restore": zone.limits.restore}
-                                          for z, zone in self.scenario.zones.items()},
-                               "zones": {}, "units": {}}
+                                          for z, zone in self.scenario.zones.items()}}
+        out.update({SECTIONS[s]: {} for s in SCOPES})
         for r in self.summary.itertuples(index=False):
-            section = out["zones" if r.scope == "zone" else "units"]
-            section.setdefault(r.group, {})[r.metric] = {
+            out[SECTIONS[r.scope]].setdefault(r.group, {})[r.metric] = {
                 "mean": _num(r.mean), "ci_low": _num(r.ci_low), "ci_high": _num(r.ci_high),
-                "replications": int(r.replications)}
+                "replications": int(r.replications), "reliable": bool(r.reliable)}
         return out
 
     def table(self) -> str:
@@ -111,6 +121,14 @@ class Result:
         lines = [text_table(head, rows)]
         lines.append(f"{self.replications} replications, seed {self.seed}; ± is the 95 % confidence half-width; "
                      f"unit utilisation {100 * util['mean']:.1f} %")
+        ieee = {m: self.figure(ALL, m, scope="ieee")["mean"] for m in ("SAIFI", "SAIDI", "CAIDI", "SAIDI_excl_med",
+                                                                        "major_event_days")}
+        if not any(v is None or math.isnan(v) for v in ieee.values()):
+            lines.append(f"IEEE 1366 (all zones): SAIFI {ieee['SAIFI']:.3f}, SAIDI {ieee['SAIDI']:.0f} min "
+                         f"({ieee['SAIDI_excl_med']:.0f} without {ieee['major_event_days']:.1f} major event days), "
+                         f"CAIDI {ieee['CAIDI']:.0f} min")
+        if self.replications < MIN_RELIABLE:
+            lines.append(f"unreliable: fewer than {MIN_RELIABLE} replications; intervals are rough")
         return "\n".join(lines)
 
     def save(self, out: str | Path) -> Path:
@@ -122,7 +140,8 @@ class Result:
             self.faults.to_parquet(tmp / "faults.parquet", index=False)
             self.units.to_parquet(tmp / "units.parquet", index=False)
             self.per_replication.to_parquet(tmp / "replications.parquet", index=False)
-            self.storms.to_parquet(tmp / "storms.parquet", index=False)
+            for name in ("storms", "timeseries", "restoration", "days"):
+                getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
             (tmp / "summary.json").write_text(json.dumps(self.summary_dict(), indent=2) + "\n")
             resolved = {**self.meta(), "resolved": self.scenario.resolved()}
             (tmp / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))

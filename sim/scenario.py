@@ -314,6 +314,7 @@ class UnitGroup(_Strict):
     kind: Literal["crew"] = "crew"
     skills: list[str] = Field(min_length=1)
     count: int = Field(ge=0)
+    cost_per_hour: float = Field(default=0.0, ge=0, description="cost of one unit per hour on duty")
 
 
 class Depot(_Strict):
@@ -330,6 +331,19 @@ class Travel(_Strict):
 
     model: Literal["straight_line"] = "straight_line"
     circuity: float = Field(default=1.3, ge=1.0, description="road km per straight-line km")
+
+
+class Reliability(_Strict):
+    """How IEEE 1366 indices are computed. Customers of a zone are laid out over a grid of ``feeder_km`` cells of
+    its area, so faults in the same cell interrupt the same customers (counted once in CN). ``med_threshold``
+    (SAIDI minutes per day) marks major event days; by default each replication takes the 2.5 beta threshold of its
+    own daily SAIDI. CELID counts customers with one interruption longer than ``celid_s_hours`` (CELID_s) or
+    interruptions adding up to more than ``celid_t_hours`` (CELID_t)."""
+
+    feeder_km: float = Field(default=2.0, gt=0)
+    med_threshold: float | None = Field(default=None, gt=0)
+    celid_s_hours: float = Field(default=8.0, gt=0)
+    celid_t_hours: float = Field(default=8.0, gt=0)
 
 
 class Dispatch(_Strict):
@@ -404,6 +418,7 @@ class Scenario(_Strict):
     depots: dict[str, Depot] = Field(min_length=1)
     travel: Travel = Travel()
     dispatch: Dispatch = Dispatch()
+    reliability: Reliability = Reliability()
     expect: Expect | None = None
     _base_dir: str = PrivateAttr(default=".")  # folder of the scenario file: relative paths in it start here
 
@@ -538,7 +553,7 @@ def _cross_check(sc: Scenario) -> list[Issue]:
             issues.append(Issue(path, f"no unit serving zone {zone!r} has all the skills {sorted(need)} "
                                 f"that {ftype!r} needs"))
     if sc.expect is not None:
-        known = known_figures(zones, sc.unit_groups())
+        known = known_figures(zones, sc.unit_groups(), list(sc.fault_types))
         for i, check in enumerate(sc.expect.checks):
             if check.figure not in known:
                 near = difflib.get_close_matches(check.figure, known, n=3)

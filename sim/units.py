@@ -90,6 +90,7 @@ class Unit:
             minutes = travel.minutes(km, self.zone, fz)
             rec.dispatched[job] = now
             rec.unit[job] = self.index
+            rec.etr_dispatch[job] = now + minutes + self.centre.typical_repair[job]
             if minutes > 0:
                 yield env.timeout(minutes)
             rec.activity(self.index, job, TRAVEL, now, env.now, self.x, self.y, fx, fy, km)

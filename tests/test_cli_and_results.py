@@ -14,7 +14,7 @@ from sim.cli import main
 from tests.conftest import DEFAULT_SCENARIO
 
 FILES = {"faults.parquet", "units.parquet", "replications.parquet", "storms.parquet", "summary.json",
-         "scenario.resolved.yaml"}
+         "scenario.resolved.yaml", "timeseries.parquet", "restoration.parquet", "days.parquet"}
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +105,9 @@ def test_save_replaces_an_earlier_run(tmp_path: Path) -> None:
 def test_python_api_result(tmp_path: Path) -> None:
     res = sim.run(sim.load_scenario(DEFAULT_SCENARIO), replications=2, seed=3)
     assert isinstance(res.faults, pd.DataFrame) and isinstance(res.summary, pd.DataFrame)
-    assert set(res.summary.columns) == {"scope", "group", "metric", "mean", "ci_low", "ci_high", "replications"}
+    assert set(res.summary.columns) == {"scope", "group", "metric", "mean", "ci_low", "ci_high", "replications",
+                                        "reliable"}
+    assert not res.summary["reliable"].any()  # 2 replications are too few to trust an interval
     assert 0 <= res.figure("urban", "arrive")["mean"] <= 1
     with pytest.raises(KeyError):
         res.figure("urban", "no_such_metric")
