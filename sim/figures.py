@@ -6,6 +6,8 @@ A figure is (scope, group, metric). Scopes and their groups:
 - ``zone``: each zone and ``all`` (written without a prefix: ``urban.arrive``)
 - ``type``: each fault type (``type.cable_fault.restore``)
 - ``weather``: ``calm`` (not from a storm) and ``storm`` (``weather.storm.arrive``)
+- ``special``: ``none`` and ``recorded``: faults without and with a special cause (``special.none.arrive``), so
+  compliance can be read with the faults a planner could not have helped set apart
 - ``ieee``: each zone and ``all`` (``ieee.all.SAIDI``, ``ieee.all.SAIDI_excl_med``)
 - ``storms``: ``all`` (``storms.all.t90_h_max``)
 - ``etr``: ``all`` (``etr.all.report_within_1h``)
@@ -51,7 +53,8 @@ UNIT_METRICS = ("utilisation", "units", "distance_km", "cost")
 
 ALL = "all"
 WEATHER_GROUPS = ("calm", "storm")
-SCOPES = ("zone", "type", "weather", "ieee", "storms", "etr", "units")
+SPECIAL_GROUPS = ("none", "recorded")
+SCOPES = ("zone", "type", "weather", "special", "ieee", "storms", "etr", "units")
 _PREFIXED = tuple(s for s in SCOPES if s != "zone")
 
 
@@ -76,6 +79,7 @@ def known_figures(zones: list[str], unit_groups: list[str], fault_types: list[st
     return ([figure_name("zone", z, m) for z in [*zones, ALL] for m in ZONE_METRICS]
             + [figure_name("type", t, m) for t in fault_types or [] for m in ZONE_METRICS]
             + [figure_name("weather", w, m) for w in WEATHER_GROUPS for m in ZONE_METRICS]
+            + [figure_name("special", w, m) for w in SPECIAL_GROUPS for m in ZONE_METRICS]
             + [figure_name("ieee", z, m) for z in [*zones, ALL] for m in IEEE_METRICS]
             + [figure_name("storms", ALL, m) for m in STORM_METRICS]
             + [figure_name("etr", ALL, m) for m in ETR_METRICS]

@@ -180,6 +180,7 @@ def replication_figures(sc: Scenario, faults: pd.DataFrame, units: pd.DataFrame,
     groups.append(("zone", ALL, slice(None)))
     groups += [("type", t, ftype == t) for t in sc.fault_types]
     groups += [("weather", "calm", ~stormy), ("weather", "storm", stormy)]
+    groups += [("special", "none", ~special), ("special", "recorded", special)]
     rows: list[tuple[str, str, str, float]] = []
     for scope, name, sel in groups:
         values = _zone_figures(tts[sel], ttr[sel], cust[sel], arrive_ok[sel], restore_ok[sel], special[sel])

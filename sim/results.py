@@ -28,8 +28,8 @@ from sim.metrics import MIN_RELIABLE
 from sim.scenario import Scenario
 from sim.texttable import text_table
 
-SECTIONS = {"zone": "zones", "type": "types", "weather": "weather", "ieee": "ieee", "storms": "storms",
-            "etr": "etr", "units": "units"}
+SECTIONS = {"zone": "zones", "type": "types", "weather": "weather", "special": "special_cause", "ieee": "ieee",
+            "storms": "storms", "etr": "etr", "units": "units"}
 """summary.json section of each figure scope."""
 
 

@@ -178,3 +178,17 @@ def test_confidence_intervals_cover_the_truth_at_their_nominal_rate() -> None:
         covered += ci.low <= truth <= ci.high
     lo, hi = stats.binom.ppf([0.0005, 0.9995], 300, 0.95)
     assert lo <= covered <= hi, covered
+
+
+def test_special_cause_faults_are_reported_apart(tmp_path: Path) -> None:
+    from sim.metrics import replication_figures
+
+    sc = _designed(tmp_path)
+    res = sim.run(sc, replications=1)
+    faults = res.faults.copy()
+    faults["special_cause"] = ["", "road_closed", ""]  # as if fault 2's crew had found the road closed
+    fig = replication_figures(sc, faults, res.units, {u: "d/c" for u in res.units["unit"].unique()})
+    get = fig.set_index(["scope", "group", "metric"])["value"]
+    assert get[("special", "none", "arrive")] == 1.0 and get[("special", "none", "faults")] == 2
+    assert get[("special", "recorded", "arrive")] == 0.0 and get[("zone", "urban", "special_cause")] == 1
+    assert get[("zone", "urban", "arrive")] == pytest.approx(2 / 3)  # the zone figure still holds every fault
