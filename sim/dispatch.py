@@ -1,9 +1,15 @@
-"""The dispatch centre: which unit goes to which fault, and what a freed unit does next.
+"""The dispatch centre: which units go to which fault, and what a unit that comes free does next.
 
-Rule ``nearest_idle_then_oldest``: a new fault goes to the idle capable unit that can be there soonest (idle
-units returning to their depot count, from where they are now); if none is idle it waits. A unit that comes free
-takes the oldest waiting fault it can serve. Waiting faults are kept in one FIFO per (zone, fault type), so a
-freed unit looks at the heads of the few queues it can serve and never scans the backlog.
+A new fault gets the idle unit that can be there soonest and has every skill it needs; if none is idle, the
+centre assembles several idle units that together have the skills (specialist crews: the job waits until all are on
+site). Whatever is still missing waits in a line keyed by (zone, skills still missing), ordered by the policy
+(oldest, most customers, critical customers first, or a weighted score; escalated faults first). A unit that comes
+free looks only at the heads of the lines it can help with, never scanning the backlog.
+
+Vans are dispatched beside the crews: a fault whose type a van can work on gets the nearest idle van (its GPS
+position, also while it drives), or a van already heading elsewhere when the divert rules allow, or waits for one.
+When a van's light work would be the whole repair, the van takes the fault if it can be there no later than the
+best idle crew, and a waiting fault goes to whichever comes free first.
 
 Estimated restoration times (ETR) are what the centre would tell customers from what it knows: when a fault is
 reported, the drive of the unit sent (or, if it must wait, a rule of thumb for the queue ahead of it) plus the
@@ -12,11 +18,14 @@ typical repair of its type; when a unit is sent, the re-estimate from that unit'
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+import simpy
 
 from sim.faults import FaultTable
 from sim.travel import StraightLineTravel
@@ -25,77 +34,334 @@ if TYPE_CHECKING:
     from sim.records import Records
     from sim.units import Unit
 
+NONE, WAITING, ASSIGNED, CLAIMED = 0, 1, 2, 3  # crew / van state of a fault
+
+
+@dataclass(eq=False)
+class Job:
+    """The crew side of one fault: the units sent, the skills still missing, and when the repair starts and ends."""
+
+    fault: int
+    remaining: int
+    started: simpy.Event
+    done: simpy.Event
+    units: list[Unit] = field(default_factory=list)
+    arrived: int = 0
+
+    def join(self, unit: Unit) -> None:
+        """``unit`` is sent to this job."""
+        self.units.append(unit)
+        self.remaining &= ~unit.skills
+
+    def arrive(self) -> bool:
+        """A unit of this job is on site; True when it is the one that completes the set (the repair starts)."""
+        self.arrived += 1
+        return self.remaining == 0 and self.arrived == len(self.units)
+
+    def speed(self) -> float:
+        """Work speed of the slowest unit on the job."""
+        return min(u.work_speed for u in self.units)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How waiting faults are ordered, and the divert rules for vans."""
+
+    order: str = "oldest"
+    weights: dict[str, float] = field(default_factory=dict)
+    escalate_after: float | None = None
+    divert: tuple[tuple[frozenset[int], frozenset[int]], ...] = ()  # (from types, to types); -1 means any
+
 
 class DispatchCentre:
-    """Keeps waiting faults and idle units; assigns one to the other."""
+    """Keeps waiting faults and available units; assigns one to the other."""
 
-    def __init__(self, faults: FaultTable, travel: StraightLineTravel, need_masks: list[int],
-                 records: Records | None = None, typical_repair: np.ndarray | None = None,
-                 typical_travel: list[float] | None = None, capable: dict[tuple[int, int], int] | None = None):
-        self.faults = faults
-        self.travel = travel
-        self.need_masks = need_masks
-        self.records = records
-        # what the dispatch centre knows for its estimated restoration times (ETR): the typical repair of each
-        # fault, the typical drive into each zone, and how many units could serve each (zone, type)
+    def __init__(self, env: simpy.Environment, faults: FaultTable, travel: StraightLineTravel,
+                 need_masks: list[int], records: Records, policy: Policy = Policy(),
+                 typical_repair: np.ndarray | None = None, typical_travel: list[float] | None = None,
+                 capable: dict[tuple[int, int], int] | None = None, van_types: frozenset[int] = frozenset(),
+                 van_zones: frozenset[int] = frozenset(), van_restores: frozenset[int] = frozenset()):
+        self.env, self.faults, self.travel, self.need_masks = env, faults, travel, need_masks
+        self.records, self.policy = records, policy
         self.typical_repair = typical_repair if typical_repair is not None else faults.repair
         self.typical_travel = typical_travel or [0.0] * len(faults.zone_names)
         self.capable = capable or {}
-        n_zones, n_types = len(faults.zone_names), len(faults.type_names)
-        self.queues: dict[tuple[int, int], deque[int]] = {
-            (z, t): deque() for z in range(n_zones) for t in range(n_types)}
+        self.van_types, self.van_zones, self.van_restores = van_types, van_zones, van_restores
+        n, n_zones = len(faults), len(faults.zone_names)
+        self.jobs: list[Job | None] = [None] * n
+        self.crew_state = [NONE] * n
+        self.van_state = [NONE] * n
+        self.version = [0] * n
+        self.where: list[tuple[int, int] | None] = [None] * n
+        self.key: list[tuple[float, ...]] = [()] * n
+        self.queues: dict[tuple[int, int], list[tuple[tuple[float, ...], int, int]]] = {}
+        self.van_queues: list[list[tuple[tuple[float, ...], int, int]]] = [[] for _ in range(n_zones)]
+        self.van_version = [0] * n
         self.idle: list[dict[int, Unit]] = [{} for _ in range(n_zones)]
+        self.idle_vans: list[dict[int, Unit]] = [{} for _ in range(n_zones)]
+        self.en_route_vans: dict[int, Unit] = {}
+        self.waiting = 0  # faults with some crew skill still missing
+        self.open = n  # faults not yet repaired
+        self.all_repaired = env.event()
+        if n == 0:
+            self.all_repaired.succeed()
+        self.on_backlog: Callable[[int], None] | None = None  # mutual aid's trigger
+        self.fx, self.fy = faults.x.tolist(), faults.y.tolist()
+        self.fzone, self.ftype = faults.zone.tolist(), faults.fault_type.tolist()
 
-    def queues_for(self, unit: Unit) -> list[deque[int]]:
-        """The waiting lines ``unit`` may take work from: zones it serves, fault types it has the skills for."""
-        return [q for (z, t), q in self.queues.items()
-                if z in unit.serves and unit.skills & self.need_masks[t] == self.need_masks[t]]
+    # ------------------------------------------------------------ ordering
+
+    def _key(self, fault: int, escalated: bool = False) -> tuple[float, ...]:
+        f, p = self.faults, self.policy
+        if p.order == "most_customers":
+            base: tuple[float, ...] = (-float(f.customers[fault]), fault)
+        elif p.order == "critical_first":
+            base = (-float(f.critical[fault]), fault)
+        elif p.order == "score":
+            w = p.weights
+            # customers + critical + hours waited: now cancels between two faults, so the order is fixed
+            score = (w.get("customers", 0.0) * float(f.customers[fault]) + w.get("critical", 0.0)
+                     * float(f.critical[fault]) - w.get("waiting_h", 0.0) * float(f.reported[fault]) / 60.0)
+            base = (-score, fault)
+        else:
+            base = (float(fault),)  # fault ids follow report order
+        return (0.0 if escalated else 1.0, *base)
+
+    def _push(self, fault: int, mask: int) -> None:
+        self.version[fault] += 1
+        key = (self.fzone[fault], mask)
+        self.where[fault] = key
+        heapq.heappush(self.queues.setdefault(key, []), (self.key[fault], self.version[fault], fault))
+
+    def _head(self, key: tuple[int, int]) -> tuple[tuple[float, ...], int, int] | None:
+        q = self.queues.get(key)
+        while q:
+            k, v, fault = q[0]
+            if v == self.version[fault] and self.where[fault] == key and self.crew_state[fault] == WAITING:
+                return q[0]
+            heapq.heappop(q)
+        return None
+
+    def reprioritise(self, fault: int, escalated: bool = True) -> None:
+        """Move a waiting fault ahead (escalation): it keeps its place among escalated faults by policy."""
+        self.key[fault] = self._key(fault, escalated)
+        where = self.where[fault]
+        if self.crew_state[fault] == WAITING and where is not None:
+            self._push(fault, where[1])
+        if self.van_state[fault] == WAITING:
+            self._push_van(fault)
+
+    # ------------------------------------------------------------ finding units
+
+    def _eta(self, unit: Unit, fault: int, now: float) -> float:
+        x, y, z = unit.position(now)
+        zone = self.fzone[fault]
+        return unit.callout_delay() + self.travel.minutes(
+            self.travel.distance(x, y, self.fx[fault], self.fy[fault]), z, zone) / unit.speed_factor
+
+    def _nearest(self, pool: dict[int, Unit], fault: int, now: float, need: int,
+                 full: bool) -> tuple[Unit | None, float]:
+        best, best_t, best_cover = None, math.inf, 0
+        for unit in pool.values():
+            cover = unit.skills & need
+            if full and cover != need or not full and cover == 0:
+                continue
+            n_cover = cover.bit_count()
+            t = self._eta(unit, fault, now)
+            if n_cover > best_cover or n_cover == best_cover and t < best_t:
+                best, best_t, best_cover = unit, t, n_cover
+        return best, best_t
+
+    # ------------------------------------------------------------ events
 
     def report(self, fault: int, now: float) -> None:
-        """A fault is reported: send the soonest idle capable unit, or queue the fault."""
-        f = self.faults
-        zone, need = int(f.zone[fault]), self.need_masks[f.fault_type[fault]]
-        fx, fy = f.x[fault], f.y[fault]
-        best, best_t = None, math.inf
-        for unit in self.idle[zone].values():
-            if unit.skills & need != need:
-                continue
-            x, y, uz = unit.position(now)
-            t = self.travel.minutes(self.travel.distance(x, y, fx, fy), uz, zone)
-            if t < best_t:
-                best, best_t = unit, t
-        if best is None:
-            queue = self.queues[(zone, int(f.fault_type[fault]))]
-            if self.records is not None:
-                self.records.etr_report[fault] = now + self.queue_wait(fault, len(queue)) \
-                    + self.typical_travel[zone] + self.typical_repair[fault]
-            queue.append(fault)
+        """A fault is reported: send units (crews, and a van where one can help), or queue it."""
+        f, rec = self.faults, self.records
+        zone, ftype = self.fzone[fault], self.ftype[fault]
+        need = self.need_masks[ftype]
+        self.key[fault] = self._key(fault)
+        van_able = ftype in self.van_types and zone in self.van_zones
+        if van_able and bool(f.van_fix[fault]):
+            van, eta_v = self._nearest(self.idle_vans[zone], fault, now, 0, full=True)
+            crew, eta_c = self._nearest(self.idle[zone], fault, now, need, full=True)
+            if van is not None and (crew is None or eta_v <= eta_c):
+                rec.etr_report[fault] = now + eta_v + float(f.van_work[fault])
+                self.crew_state[fault] = CLAIMED
+                self._send_van(van, fault)
+                return
+            if crew is None and self._divert_van(fault, now):
+                self.crew_state[fault] = CLAIMED
+                return
+        elif van_able:  # the van makes safe and may restore supply beside the crew
+            van, _ = self._nearest(self.idle_vans[zone], fault, now, 0, full=True)
+            if van is not None:
+                self._send_van(van, fault)
+            elif not self._divert_van(fault, now):
+                self.van_state[fault] = WAITING
+                self._push_van(fault)
+        # the crews
+        crew, eta = self._nearest(self.idle[zone], fault, now, need, full=True)
+        if crew is not None:
+            rec.etr_report[fault] = now + eta + self.typical_repair[fault]
+            self._send(crew, fault)
             return
-        if self.records is not None:
-            self.records.etr_report[fault] = now + best_t + self.typical_repair[fault]
-        self._take(best)
-        best.assign(fault)
+        remaining = need
+        sent_eta = 0.0
+        while remaining:
+            unit, eta = self._nearest(self.idle[zone], fault, now, remaining, full=False)
+            if unit is None:
+                break
+            sent_eta = max(sent_eta, eta)
+            remaining &= ~unit.skills
+            self._send(unit, fault)
+        if remaining:
+            ahead = sum(1 for q in self.queues.get((zone, remaining), []) if q[2] != fault)
+            rec.etr_report[fault] = now + max(sent_eta, self.queue_wait(fault, ahead) + self.typical_travel[zone]) \
+                + self.typical_repair[fault]
+            self.crew_state[fault] = WAITING
+            self.waiting += 1
+            self._push(fault, remaining)
+            if van_able and bool(f.van_fix[fault]) and self.van_state[fault] == NONE:
+                self.van_state[fault] = WAITING
+                self._push_van(fault)
+            if self.on_backlog is not None:
+                self.on_backlog(self.waiting)
+        else:
+            rec.etr_report[fault] = now + sent_eta + self.typical_repair[fault]
 
     def queue_wait(self, fault: int, ahead: int) -> float:
         """The centre's rule of thumb for the wait of a queued fault: the faults ahead of it in its line and
         itself, each taking a typical drive and repair, shared among the units that could serve it."""
-        f = self.faults
-        zone, ftype = int(f.zone[fault]), int(f.fault_type[fault])
+        zone, ftype = self.fzone[fault], self.ftype[fault]
         units = max(1, self.capable.get((zone, ftype), 1))
         return (ahead + 1) * (self.typical_travel[zone] + self.typical_repair[fault]) / units
 
-    def next_job(self, unit: Unit) -> int | None:
-        """``unit`` has finished: hand it the oldest fault it can serve, or mark it idle and return None."""
-        oldest: deque[int] | None = None
-        for q in unit.queues:
-            if q and (oldest is None or q[0] < oldest[0]):
-                oldest = q
-        if oldest is not None:
-            return oldest.popleft()  # fault ids follow report order, so the smallest is the oldest
-        for z in unit.serves:
-            self.idle[z][unit.index] = unit
-        return None
+    def _job(self, fault: int) -> Job:
+        job = self.jobs[fault]
+        if job is None:
+            job = Job(fault, self.need_masks[self.ftype[fault]], self.env.event(), self.env.event())
+            self.jobs[fault] = job
+        return job
 
-    def _take(self, unit: Unit) -> None:
+    def _send(self, unit: Unit, fault: int) -> None:
+        job = self._job(fault)
+        job.join(unit)
+        if self.crew_state[fault] == WAITING and job.remaining == 0:
+            self.waiting -= 1
+        if job.remaining == 0:
+            self.crew_state[fault] = ASSIGNED
+            self.where[fault] = None
+        if self.van_state[fault] == WAITING and bool(self.faults.van_fix[fault]):
+            self.van_state[fault] = NONE  # a crew has it: the van need not come
+        self.make_unavailable(unit)
+        unit.assign(job)
+
+    def next_for(self, unit: Unit) -> Job | int | None:
+        """Work for a unit that has come free (or on duty): a crew's job, a van's fault, or None."""
+        if unit.is_van:
+            return self._next_van(unit)
+        best: tuple[tuple[float, ...], int, int] | None = None
+        best_key = None
+        for key in unit.queue_keys:
+            head = self._head(key)
+            if head is not None and (best is None or head[0] < best[0]):
+                best, best_key = head, key
+        if best is None or best_key is None:
+            return None
+        heapq.heappop(self.queues[best_key])
+        fault = best[2]
+        job = self._job(fault)
+        job.join(unit)
+        self.where[fault] = None
+        if self.van_state[fault] == WAITING and bool(self.faults.van_fix[fault]):
+            self.van_state[fault] = NONE
+        if job.remaining:
+            self._push(fault, job.remaining)
+        else:
+            self.crew_state[fault] = ASSIGNED
+            self.waiting -= 1
+        return job
+
+    def make_available(self, unit: Unit) -> None:
+        """``unit`` waits for work (it checked next_for first)."""
+        pool = self.idle_vans if unit.is_van else self.idle
         for z in unit.serves:
-            del self.idle[z][unit.index]
+            pool[z][unit.index] = unit
+
+    def make_unavailable(self, unit: Unit) -> None:
+        """``unit`` is busy or off duty."""
+        pool = self.idle_vans if unit.is_van else self.idle
+        for z in unit.serves:
+            pool[z].pop(unit.index, None)
+
+    def repaired(self, fault: int) -> None:
+        """The fault is repaired (by its crews or a van)."""
+        self.open -= 1
+        if self.van_state[fault] == WAITING:
+            self.van_state[fault] = NONE
+        if self.open == 0 and self.env.now >= float(self.faults.reported[-1]):
+            self.all_repaired.succeed()
+
+    # ------------------------------------------------------------ vans
+
+    def _push_van(self, fault: int) -> None:
+        self.van_version[fault] += 1
+        heapq.heappush(self.van_queues[self.fzone[fault]], (self.key[fault], self.van_version[fault], fault))
+
+    def _next_van(self, van: Unit) -> int | None:
+        best, best_zone = None, -1
+        for z in van.serves:
+            q = self.van_queues[z]
+            while q and (q[0][1] != self.van_version[q[0][2]] or self.van_state[q[0][2]] != WAITING):
+                heapq.heappop(q)
+            if q and (best is None or q[0][0] < best[0]):
+                best, best_zone = q[0], z
+        if best is None:
+            return None
+        heapq.heappop(self.van_queues[best_zone])
+        fault = best[2]
+        self._claim_for_van(fault)
+        return fault
+
+    def _claim_for_van(self, fault: int) -> None:
+        self.van_state[fault] = ASSIGNED
+        if bool(self.faults.van_fix[fault]) and self.crew_state[fault] == WAITING:
+            job = self.jobs[fault]
+            if job is None or not job.units:  # no crew has it yet: the van's work will be the repair
+                self.crew_state[fault] = CLAIMED
+                self.where[fault] = None
+                self.waiting -= 1
+
+    def _send_van(self, van: Unit, fault: int) -> None:
+        self._claim_for_van(fault)
+        self.make_unavailable(van)
+        van.assign(fault)
+
+    def _divert_van(self, fault: int, now: float) -> bool:
+        """Divert a van already on its way elsewhere, if a rule allows it and it is the soonest; True if done."""
+        if not self.policy.divert:
+            return False
+        new_type = self.ftype[fault]
+        best, best_t = None, math.inf
+        for van in self.en_route_vans.values():
+            old_type = self.ftype[van.target]
+            if not any((-1 in a or old_type in a) and (-1 in b or new_type in b) for a, b in self.policy.divert):
+                continue
+            if self.fzone[fault] not in van.serves:
+                continue
+            t = self._eta(van, fault, now)
+            if t < best_t:
+                best, best_t = van, t
+        if best is None:
+            return False
+        bumped = best.target
+        self.van_state[bumped] = WAITING
+        self._push_van(bumped)
+        if bool(self.faults.van_fix[bumped]) and self.crew_state[bumped] == CLAIMED:
+            self.crew_state[bumped] = WAITING  # its crews are needed again
+            self.waiting += 1
+            self._push(bumped, self.need_masks[self.ftype[bumped]])
+        self.records.diverted[bumped] += 1
+        self._claim_for_van(fault)
+        best.divert(fault)
+        return True

@@ -22,9 +22,9 @@ from sim.results import Result
 from sim.scenario import Scenario, load_scenario
 from sim.timeseries import series, storm_restoration
 
-TABLES = ("faults", "units", "figures", "storms", "timeseries", "restoration", "days")
+TABLES = ("faults", "units", "figures", "storms", "timeseries", "restoration", "days", "dispatches", "unit_summary")
 """The tables one replication produces (``figures`` become ``Result.per_replication``)."""
-RECORD_TABLES = ("faults", "units")
+RECORD_TABLES = ("faults", "units", "dispatches")
 """The tables that grow with the number of faults: dropped in the worker when records are not kept."""
 
 Tables = dict[str, pd.DataFrame]
@@ -37,13 +37,14 @@ def run_replication(sc: Scenario, seed: int, replication: int, keep_records: boo
     faults, units = rec.fault_frame(), rec.unit_frame()
     unit_group = {u.uid: u.group for u in rec.units}
     storms, curves = storm_restoration(rec.storm_frame(), faults)
-    figures = replication_figures(sc, faults, units, unit_group, storms)
+    unit_summary = rec.unit_summary(sc.horizon)
+    figures = replication_figures(sc, faults, units, unit_group, storms, unit_summary)
     figures.insert(0, "replication", replication)
     days = reliability_figures(sc, faults)[1]
     days.insert(0, "replication", np.int64(replication))
     out = {"faults": faults, "units": units, "figures": figures, "storms": storms,
            "timeseries": series(faults, units, unit_group, sc.horizon, replication), "restoration": curves,
-           "days": days}
+           "days": days, "dispatches": rec.dispatch_frame(), "unit_summary": unit_summary}
     if not keep_records:
         for name in RECORD_TABLES:
             out[name] = out[name].iloc[0:0]

@@ -41,6 +41,9 @@ class FaultTable:
     storms: tuple[Storm, ...] = ()
     heat_waves: tuple[tuple[float, float], ...] = ()
     log_report: LogReport | None = None
+    critical: np.ndarray = field(default_factory=lambda: np.empty(0, bool))  # cuts off critical customers
+    van_fix: np.ndarray = field(default_factory=lambda: np.empty(0, bool))  # a van's light work is the repair
+    van_work: np.ndarray = field(default_factory=lambda: np.empty(0))  # minutes of a van's work on site
 
     def __len__(self) -> int:
         return len(self.reported)
@@ -65,16 +68,17 @@ class _Parts:
         self.cols: list[tuple[np.ndarray, ...]] = []
 
     def add(self, t: np.ndarray, zone: np.ndarray, ftype: np.ndarray, x: np.ndarray, y: np.ndarray,
-            repair: np.ndarray, customers: np.ndarray, storm: int | np.ndarray, origin: int | np.ndarray) -> None:
+            repair: np.ndarray, customers: np.ndarray, storm: int | np.ndarray, origin: int | np.ndarray,
+            extras: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
         n = len(t)
         self.cols.append((np.asarray(t, float), np.asarray(zone, np.int32), np.asarray(ftype, np.int32),
                           np.asarray(x, float), np.asarray(y, float), np.asarray(repair, float),
                           np.asarray(customers, np.int64), np.broadcast_to(np.asarray(storm, np.int32), n),
-                          np.broadcast_to(np.asarray(origin, np.int8), n)))
+                          np.broadcast_to(np.asarray(origin, np.int8), n), *extras))
 
     def columns(self) -> list[np.ndarray]:
         if not self.cols:
-            kinds = (float, np.int32, np.int32, float, float, float, np.int64, np.int32, np.int8)
+            kinds = (float, np.int32, np.int32, float, float, float, np.int64, np.int32, np.int8, bool, bool, float)
             return [np.empty(0, k) for k in kinds]
         cols = [np.concatenate(c) for c in zip(*self.cols, strict=True)]
         order = np.argsort(cols[0], kind="stable")
@@ -83,6 +87,17 @@ class _Parts:
 
 def _customers(sc: Scenario, ftype: str, rng: np.random.Generator, n: int) -> np.ndarray:
     return np.maximum(1, np.rint(sc.fault_types[ftype].customers.sample(rng, n))).astype(np.int64)
+
+
+def _extras(sc: Scenario, ftype: str, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Whether each fault cuts off critical customers, whether a van's light work would repair it, and how long a
+    van's work takes: drawn whether or not the scenario has vans, so adding vans changes no other draw."""
+    ft = sc.fault_types[ftype]
+    critical = rng.random(n) < ft.critical
+    u = rng.random(n)
+    if ft.van is None:
+        return critical, np.zeros(n, bool), np.zeros(n)
+    return critical, u < ft.van.fixes, ft.van.work.sample(rng, n)
 
 
 def _background(sc: Scenario, seed: int, rep: int, spells: list[tuple[float, float]], parts: _Parts) -> None:
@@ -110,7 +125,7 @@ def _background(sc: Scenario, seed: int, rep: int, spells: list[tuple[float, flo
             parts.add(t, np.full(n, zones.index(zone)), np.full(n, types.index(ftype)), x, y,
                       sc.fault_types[ftype].repair.sample(stream(seed, rep, "repair", zone, ftype), n),
                       _customers(sc, ftype, stream(seed, rep, "customers", zone, ftype), n), -1,
-                      np.where(hot, HEAT, CALM))
+                      np.where(hot, HEAT, CALM), _extras(sc, ftype, stream(seed, rep, "extras", zone, ftype), n))
 
 
 def _storm_faults(sc: Scenario, seed: int, rep: int, storm: Storm, boxes: np.ndarray, parts: _Parts) -> None:
@@ -151,7 +166,7 @@ def _storm_faults(sc: Scenario, seed: int, rep: int, storm: Storm, boxes: np.nda
         parts.add(t[keep], allowed[z[keep]], np.full(n, types.index(ftype)), x[keep], y[keep],
                   repair * st.repair_factor,
                   _customers(sc, ftype, stream(seed, rep, "storm_customers", storm.key, ftype), n),
-                  storm.number, STORM)
+                  storm.number, STORM, _extras(sc, ftype, stream(seed, rep, "storm_extras", storm.key, ftype), n))
 
 
 def _replay(sc: Scenario, seed: int, rep: int, boxes: np.ndarray, parts: _Parts) -> LogReport:
@@ -184,15 +199,18 @@ def _replay(sc: Scenario, seed: int, rep: int, boxes: np.ndarray, parts: _Parts)
         ftype = np.where(mapped >= 0, mapped, ftype).astype(np.int32)
     repair = np.empty(len(f))
     customers = np.empty(len(f), np.int64)
+    critical, van_fix, van_work = np.zeros(len(f), bool), np.zeros(len(f), bool), np.zeros(len(f))
     for i, name in enumerate(types):
         sel = np.flatnonzero(ftype == i)
         repair[sel] = sc.fault_types[name].repair.sample(stream(seed, rep, "replay_repair", name), len(sel))
         customers[sel] = _customers(sc, name, stream(seed, rep, "replay_customers", name), len(sel))
+        critical[sel], van_fix[sel], van_work[sel] = _extras(sc, name, stream(seed, rep, "replay_extras", name),
+                                                             len(sel))
     if rp.repair == "log":
         repair = f["duration_h"].to_numpy(float) * 60.0 * rp.repair_share
     if "customers" in f:
         customers = np.maximum(1, np.rint(f["customers"].to_numpy(float))).astype(np.int64)
-    parts.add(t, z, ftype, x, y, repair, customers, -1, LOG)
+    parts.add(t, z, ftype, x, y, repair, customers, -1, LOG, (critical, van_fix, van_work))
     return report
 
 
@@ -206,9 +224,10 @@ def generate(sc: Scenario, seed: int, replication: int) -> FaultTable:
     for storm in storms:
         _storm_faults(sc, seed, replication, storm, boxes, parts)
     report = _replay(sc, seed, replication, boxes, parts) if sc.arrivals.replay is not None else None
-    reported, zone_idx, type_idx, x, y, repair, customers, storm_no, origin = parts.columns()
+    reported, zone_idx, type_idx, x, y, repair, customers, storm_no, origin, critical, van_fix, van_work = \
+        parts.columns()
     return FaultTable(reported, zone_idx, type_idx, x, y, repair, customers, tuple(sc.zones), tuple(sc.fault_types),
-                      storm_no, origin, sc.start, tuple(storms), tuple(spells), report)
+                      storm_no, origin, sc.start, tuple(storms), tuple(spells), report, critical, van_fix, van_work)
 
 
 def replay_report(sc: Scenario) -> LogReport | None:

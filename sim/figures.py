@@ -48,8 +48,10 @@ ETR_METRICS = ("report_bias_h", "report_mae_h", "report_within_1h", "dispatch_bi
 """Quality of estimated restoration times given at report and at dispatch: bias (actual - estimate, hours; > 0
 means late), mean absolute error, share of faults restored within one hour of the estimate."""
 
-UNIT_METRICS = ("utilisation", "units", "distance_km", "cost")
-"""Figures per unit group (``depot/group``) and for ``all`` units: utilisation, units, km driven, cost."""
+UNIT_METRICS = ("utilisation", "units", "duty_h", "overtime_h", "wait_h", "callouts", "distance_km", "cost")
+"""Figures per unit group (``depot/group``) and for ``all`` units: utilisation (busy share of duty time within
+the horizon), units, hours on duty, overtime hours, hours waiting on site for the other units of a job, call-outs,
+km driven, cost."""
 
 ALL = "all"
 WEATHER_GROUPS = ("calm", "storm")

@@ -157,12 +157,44 @@ def _storm_figures(storms: pd.DataFrame) -> list[tuple[str, str, str, float]]:
     return [("storms", ALL, m, values[m]) for m in STORM_METRICS]
 
 
+def unit_figures(sc: Scenario, units: pd.DataFrame, unit_group: dict[str, str],
+                 summary: pd.DataFrame | None) -> list[tuple[str, str, str, float]]:
+    """Per unit group and for all units: utilisation (travel, waiting and repair within the horizon over duty time
+    within it), units, duty, overtime and waiting hours, call-outs, km driven, cost."""
+    busy = units[units["activity"].isin(["travel", "work", "wait", "callout"])]
+    clipped = (busy["end"].clip(upper=sc.horizon) - busy["start"].clip(upper=sc.horizon)).to_numpy()
+    group_of = busy["unit"].map(unit_group).to_numpy()
+    by_group = pd.Series(clipped).groupby(group_of).sum() if len(busy) else pd.Series(dtype=float)
+    driven = units["distance_km"].groupby(units["unit"].map(unit_group)).sum() if len(units) else pd.Series(
+        dtype=float)
+    if summary is None or summary.empty:  # every unit on duty all the time, no costs known
+        summary = pd.DataFrame({"unit": list(unit_group), "group": list(unit_group.values())})
+        for c in ("duty_h_horizon", "duty_h", "overtime_h", "wait_h", "callouts", "cost"):
+            summary[c] = sc.horizon / 60 if c.startswith("duty") else 0.0
+    per = summary.groupby("group")[["duty_h_horizon", "duty_h", "overtime_h", "wait_h", "callouts", "cost"]].sum()
+    counts = Counter(unit_group.values())
+    rows = []
+    for g, count in [*counts.items(), (ALL, len(unit_group))]:
+        take = per.sum() if g == ALL else per.loc[g]
+        minutes = by_group.sum() if g == ALL else by_group.get(g, 0.0)
+        duty = float(take["duty_h_horizon"]) * 60
+        km = driven.sum() if g == ALL else driven.get(g, 0.0)
+        values = {"utilisation": minutes / duty if duty > 0 else math.nan, "units": float(count),
+                  "duty_h": float(take["duty_h"]), "overtime_h": float(take["overtime_h"]),
+                  "wait_h": float(take["wait_h"]), "callouts": float(take["callouts"]), "distance_km": float(km),
+                  "cost": float(take["cost"])}
+        rows += [("units", g, m, float(values[m])) for m in UNIT_METRICS]
+    return rows
+
+
 def replication_figures(sc: Scenario, faults: pd.DataFrame, units: pd.DataFrame,
-                        unit_group: dict[str, str], storms: pd.DataFrame | None = None) -> pd.DataFrame:
+                        unit_group: dict[str, str], storms: pd.DataFrame | None = None,
+                        unit_summary: pd.DataFrame | None = None) -> pd.DataFrame:
     """Tidy figures of one replication: columns scope, group, metric, value (see sim.figures for the names).
 
     ``faults`` and ``units`` are one replication's records; ``unit_group`` maps each unit id to its group
-    (``depot/group``); ``storms`` is the replication's storm table with restoration times.
+    (``depot/group``); ``storms`` is the replication's storm table with restoration times; ``unit_summary`` the
+    units' duty, overtime and cost (Records.unit_summary).
     """
     limits = {z: (sc.zones[z].limits.arrive, sc.zones[z].limits.restore) for z in sc.zones}
     zone = faults["zone"].astype(str).to_numpy()
@@ -189,23 +221,7 @@ def replication_figures(sc: Scenario, faults: pd.DataFrame, units: pd.DataFrame,
     rows += _storm_figures(storms if storms is not None else pd.DataFrame(columns=["faults", "t50_h", "t90_h",
                                                                                    "t99_h"]))
     rows += _etr_figures(faults)
-    # utilisation: travel and repair time within the horizon, over the units' time in the horizon
-    busy = units[units["activity"].isin(["travel", "work"])]
-    clipped = (busy["end"].clip(upper=sc.horizon) - busy["start"].clip(upper=sc.horizon)).to_numpy()
-    group_of = busy["unit"].map(unit_group).to_numpy()
-    by_group = pd.Series(clipped).groupby(group_of).sum() if len(busy) else pd.Series(dtype=float)
-    driven = units["distance_km"].groupby(units["unit"].map(unit_group)).sum() if len(units) else pd.Series(
-        dtype=float)
-    counts = Counter(unit_group.values())
-    rate = {f"{d}/{g.name}": g.cost_per_hour for d, depot in sc.depots.items() for g in depot.units}
-    cost = {g: counts[g] * rate.get(g, 0.0) * sc.horizon / 60.0 for g in counts}
-    for g, count in [*counts.items(), (ALL, len(unit_group))]:
-        minutes = by_group.sum() if g == ALL else by_group.get(g, 0.0)
-        util = minutes / (count * sc.horizon) if count else math.nan
-        km = driven.sum() if g == ALL else driven.get(g, 0.0)
-        money = sum(cost.values()) if g == ALL else cost[g]
-        rows += [("units", g, "utilisation", float(util)), ("units", g, "units", float(count)),
-                 ("units", g, "distance_km", float(km)), ("units", g, "cost", float(money))]
+    rows += unit_figures(sc, units, unit_group, unit_summary)
     return pd.DataFrame(rows, columns=["scope", "group", "metric", "value"])
 
 

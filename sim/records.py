@@ -13,8 +13,14 @@ import pandas as pd
 
 from sim.faults import ORIGINS, FaultTable
 
-TRAVEL, WORK, RETURN = "travel", "work", "return"
-ACTIVITIES = (TRAVEL, WORK, RETURN)
+TRAVEL, WORK, RETURN, WAIT, CALLOUT = "travel", "work", "return", "wait", "callout"
+ACTIVITIES = (TRAVEL, WORK, RETURN, WAIT, CALLOUT)
+"""What a unit can be doing: driving to a fault, working on it, driving back, waiting on site for the other
+units of its job, or getting ready after a call-out."""
+
+
+ON_CALL_PAY = 0.25
+"""Share of its hourly cost a unit is paid while on call and not called out."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,8 @@ class UnitInfo:
     group: str
     kind: str
     skills: tuple[str, ...]
+    cost_per_hour: float = 0.0
+    overtime_cost_per_hour: float = 0.0
 
 
 @dataclass
@@ -38,21 +46,60 @@ class Records:
     dispatched: np.ndarray = field(init=False)
     on_site: np.ndarray = field(init=False)
     repair_start: np.ndarray = field(init=False)
-    restored: np.ndarray = field(init=False)
+    repaired: np.ndarray = field(init=False)  # the full repair is done
+    restored: np.ndarray = field(init=False)  # supply back: the repair, or a van's temporary restoration
+    van_on_site: np.ndarray = field(init=False)
+    units_sent: np.ndarray = field(init=False)
+    diverted: np.ndarray = field(init=False)
     unit: np.ndarray = field(init=False)
     etr_report: np.ndarray = field(init=False)  # estimated restoration time given when the fault was reported
     etr_dispatch: np.ndarray = field(init=False)  # re-estimated when a unit was sent
     activities: list[tuple] = field(init=False, default_factory=list)
+    dispatches: list[tuple] = field(init=False, default_factory=list)
+    duty: list[list[list[float]]] = field(init=False, default_factory=list)  # per unit: [start, end, on_call]
+    overtime: list[float] = field(init=False, default_factory=list)
+    waited: list[float] = field(init=False, default_factory=list)
+    callouts: list[int] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         n = len(self.faults)
         self.dispatched = np.full(n, math.nan)
         self.on_site = np.full(n, math.nan)
         self.repair_start = np.full(n, math.nan)
+        self.repaired = np.full(n, math.nan)
         self.restored = np.full(n, math.nan)
+        self.van_on_site = np.full(n, math.nan)
+        self.units_sent = np.zeros(n, dtype=np.int64)
+        self.diverted = np.zeros(n, dtype=np.int64)
+        for _ in self.units:
+            self._grow()
         self.unit = np.full(n, -1, dtype=np.int64)
         self.etr_report = np.full(n, math.nan)
         self.etr_dispatch = np.full(n, math.nan)
+
+    def _grow(self) -> None:
+        self.duty.append([])
+        self.overtime.append(0.0)
+        self.waited.append(0.0)
+        self.callouts.append(0)
+
+    def add_unit(self, info: UnitInfo) -> int:
+        """Register a unit (also one that joins during the run) and return its index."""
+        self.units.append(info)
+        self._grow()
+        return len(self.units) - 1
+
+    def duty_start(self, unit: int, t: float, on_call: bool) -> None:
+        """``unit`` goes on duty at ``t``."""
+        self.duty[unit].append([t, math.inf, float(on_call)])
+
+    def duty_end(self, unit: int, t: float) -> None:
+        """``unit`` goes off duty at ``t``."""
+        self.duty[unit][-1][1] = t
+
+    def dispatch(self, unit: int, fault: int, t: float, x: float, y: float, km: float, minutes: float) -> None:
+        """Log a dispatch: which unit, from where, to which fault, how far, the drive expected."""
+        self.dispatches.append((unit, fault, t, x, y, km, minutes))
 
     def activity(self, unit: int, job: int, kind: str, start: float, end: float,
                  x0: float, y0: float, x1: float, y1: float, km: float) -> None:
@@ -76,6 +123,10 @@ class Records:
             "on_site": self.on_site,
             "repair_start": self.repair_start,
             "restored": self.restored,
+            "repaired": self.repaired,
+            "van_on_site": self.van_on_site,
+            "units_sent": self.units_sent,
+            "critical": f.critical,
             "unit": uids[self.unit],
             "repair_minutes": f.repair,
             "etr_at_report": self.etr_report,
@@ -87,6 +138,38 @@ class Records:
         df["time_to_site"] = df["on_site"] - df["reported"]
         df["time_to_restore"] = df["restored"] - df["reported"]
         df["special_cause"] = ""
+        return df
+
+    def dispatch_frame(self) -> pd.DataFrame:
+        """Every dispatch: unit, fault, when, from where, distance, the drive expected and the drive it took
+        (shorter when a van was diverted on the way; NaN for a drive cut short)."""
+        cols = ["unit", "fault", "time", "from_x_km", "from_y_km", "distance_km", "expected_minutes"]
+        df = pd.DataFrame(self.dispatches, columns=cols).astype({"unit": np.int64, "fault": np.int64})
+        act = pd.DataFrame([(a[0], a[1], a[3], a[4]) for a in self.activities if a[2] == TRAVEL],
+                           columns=["unit", "fault", "time", "arrived"])
+        df = df.merge(act, on=["unit", "fault", "time"], how="left")
+        df["actual_minutes"] = df.pop("arrived") - df["time"]
+        df.insert(0, "replication", np.int64(self.replication))
+        df["unit"] = np.array([u.uid for u in self.units], dtype=object)[df["unit"].to_numpy()] if len(df) else ""
+        return df
+
+    def unit_summary(self, horizon: float) -> pd.DataFrame:
+        """One row per unit: its group and kind, hours on duty (within the horizon and in all), hours on call,
+        overtime, waiting on site for other units, call-outs, and the cost."""
+        rows = []
+        for i, u in enumerate(self.units):
+            on = sum(min(e, horizon) - min(s, horizon) for s, e, _ in self.duty[i] if e != math.inf)
+            total = sum(e - s for s, e, _ in self.duty[i] if e != math.inf)
+            on_call = sum(e - s for s, e, c in self.duty[i] if c and e != math.inf)
+            rows.append((u.uid, u.group, u.kind, on / 60, total / 60, on_call / 60, self.overtime[i] / 60,
+                         self.waited[i] / 60, self.callouts[i], u.cost_per_hour, u.overtime_cost_per_hour))
+        df = pd.DataFrame(rows, columns=["unit", "group", "kind", "duty_h_horizon", "duty_h", "on_call_h",
+                                         "overtime_h", "wait_h", "callouts", "cost_per_hour",
+                                         "overtime_cost_per_hour"])
+        # on call, a unit is paid a quarter of its rate standing by, and in full for its call-outs' work
+        standby = df["on_call_h"] * (1 - ON_CALL_PAY)
+        df["cost"] = (df["duty_h"] - standby) * df["cost_per_hour"] + df["overtime_h"] * df["overtime_cost_per_hour"]
+        df.insert(0, "replication", np.int64(self.replication))
         return df
 
     def storm_frame(self) -> pd.DataFrame:

@@ -3,7 +3,8 @@
 Folder contents: ``faults.parquet``, ``units.parquet``, ``replications.parquet`` (every figure of every
 replication), ``storms.parquet`` (one row per storm per replication, with its restoration times),
 ``restoration.parquet`` (storm restoration curves), ``timeseries.parquet`` (hourly customers out, backlog, units
-busy), ``days.parquet`` (daily IEEE indices and major event days), ``summary.json`` and
+busy), ``days.parquet`` (daily IEEE indices and major event days), ``dispatches.parquet`` (every dispatch),
+``unit_summary.parquet`` (each unit's duty, overtime, waiting, call-outs and cost), ``summary.json`` and
 ``scenario.resolved.yaml`` (the resolved scenario with its hash, the package version and the seed).
 """
 
@@ -60,6 +61,8 @@ class Result:
     timeseries: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     restoration: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     days: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    dispatches: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    unit_summary: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
     @property
     def replications(self) -> int:
@@ -140,7 +143,7 @@ class Result:
             self.faults.to_parquet(tmp / "faults.parquet", index=False)
             self.units.to_parquet(tmp / "units.parquet", index=False)
             self.per_replication.to_parquet(tmp / "replications.parquet", index=False)
-            for name in ("storms", "timeseries", "restoration", "days"):
+            for name in ("storms", "timeseries", "restoration", "days", "dispatches", "unit_summary"):
                 getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
             (tmp / "summary.json").write_text(json.dumps(self.summary_dict(), indent=2) + "\n")
             resolved = {**self.meta(), "resolved": self.scenario.resolved()}

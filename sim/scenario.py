@@ -107,12 +107,26 @@ class Zone(_Strict):
     customers: int | None = Field(default=None, gt=0, description="customers served (N_T for indices)")
 
 
+class VanWork(_Strict):
+    """What a mobile service van can do for a fault type: light work taking ``work`` minutes, which is the whole
+    repair for a share ``fixes`` of these faults (a fuse, a reset) and, when ``restores``, gets the customers'
+    supply back temporarily while the fault waits for its crew."""
+
+    work: Distribution = Distribution.model_validate(30)
+    fixes: float = Field(default=0.0, ge=0, le=1)
+    restores: bool = False
+
+
 class FaultType(_Strict):
-    """A kind of fault: the skills its repair needs, how long the repair takes, how many customers it cuts off."""
+    """A kind of fault: the skills its repair needs (one unit with them all, or several that together have them),
+    how long the repair takes, how many customers it cuts off, the share that cut off critical customers
+    (hospitals), and what a van can do for it."""
 
     skills: list[str] = Field(min_length=1)
     repair: Distribution
     customers: Distribution = Distribution.model_validate(1)
+    critical: float = Field(default=0.0, ge=0, le=1, description="share of faults cutting off critical customers")
+    van: VanWork | None = None
 
 
 def parse_when(value: Any) -> Any:
@@ -307,14 +321,100 @@ class Arrivals(_Strict):
         return m
 
 
-class UnitGroup(_Strict):
-    """``count`` identical units based at a depot."""
+_CLOCK = re.compile(r"^\s*([01]?[0-9]|2[0-3]):([0-5][0-9])\s*$")
+
+
+def parse_clock(value: Any) -> Any:
+    """``"07:30"`` -> 450.0 (minutes after midnight); numbers pass through.
+
+    >>> parse_clock("07:30"), parse_clock("23:00")
+    (450.0, 1380.0)
+    """
+    if isinstance(value, str):
+        m = _CLOCK.match(value)
+        if not m:
+            raise ValueError(f"expected a time of day HH:MM such as '07:00', got {value!r}")
+        return float(int(m.group(1)) * 60 + int(m.group(2)))
+    return value
+
+
+Clock = Annotated[float, BeforeValidator(parse_clock), Field(ge=0, lt=1440)]
+"""A time of day, ``"HH:MM"``, as minutes after midnight."""
+
+
+class Shift(_Strict):
+    """``count`` units on duty every day from ``start`` to ``end`` (crossing midnight when end < start). On-call
+    units are reachable but leave only after a ``callout`` delay."""
 
     name: str = Field(min_length=1)
-    kind: Literal["crew"] = "crew"
-    skills: list[str] = Field(min_length=1)
+    start: Clock
+    end: Clock
     count: int = Field(ge=0)
+    on_call: bool = False
+    callout: float = Field(default=0.0, ge=0, description="minutes from call to leaving, for on-call units")
+
+    @field_validator("callout", mode="before")
+    @classmethod
+    def _duration(cls, v: Any) -> Any:
+        return parse_minutes(v)
+
+
+class Extra(_Strict):
+    """Seasonal extra staff: ``count`` more units from ``start`` to ``end`` (on the named shift, or all day)."""
+
+    start: When
+    end: When
+    count: int = Field(ge=0)
+    shift: str | None = None
+
+
+class UnitGroup(_Strict):
+    """Identical units based at a depot: ``count`` on duty round the clock, plus a ``roster`` of shifts and
+    seasonal ``extra`` staff.
+
+    Kinds: ``crew`` (a specialist crew), ``team`` (an integrated repair team: all its skills in one unit, ``size``
+    people, repairs ``work_speed`` times as fast), ``van`` (a mobile service van: GPS-tracked, light work, no
+    skills needed; idle vans go back to the depot or to the nearest of their ``staging`` points).
+    ``max_hours`` caps the hours a unit works in a row, after which it rests ``rest`` minutes. A job in progress at
+    the end of a shift is finished (overtime, paid at ``overtime_cost_per_hour``).
+    """
+
+    name: str = Field(min_length=1)
+    kind: Literal["crew", "team", "van"] = "crew"
+    skills: list[str] = Field(default_factory=list)
+    count: int = Field(default=0, ge=0)
+    roster: list[Shift] = Field(default_factory=list)
+    extra: list[Extra] = Field(default_factory=list)
+    size: int = Field(default=2, ge=1, description="people in one unit")
+    work_speed: float = Field(default=1.0, gt=0, description="repair time is divided by this")
     cost_per_hour: float = Field(default=0.0, ge=0, description="cost of one unit per hour on duty")
+    overtime_cost_per_hour: float | None = Field(default=None, ge=0, description="default 1.5 x cost_per_hour")
+    max_hours: float | None = Field(default=None, gt=0, description="minutes of work in a row before rest")
+    rest: float = Field(default=480.0, gt=0)
+    staging: list[tuple[float, float]] = Field(default_factory=list, description="where idle vans wait")
+
+    @field_validator("max_hours", "rest", mode="before")
+    @classmethod
+    def _duration(cls, v: Any) -> Any:
+        return parse_minutes(v) if v is not None else v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> UnitGroup:
+        if self.kind != "van" and not self.skills:
+            raise ValueError(f"a {self.kind} needs skills; expected a list such as [overhead_line]")
+        names = [s.name for s in self.roster]
+        for e in self.extra:
+            if e.shift is not None and e.shift not in names:
+                raise ValueError(f"extra staff on unknown shift {e.shift!r}; expected one of {names}")
+        return self
+
+    def staffed(self) -> bool:
+        """Whether any unit of this group is ever on duty."""
+        return self.count > 0 or any(s.count for s in self.roster) or any(e.count for e in self.extra)
+
+    def overtime_rate(self) -> float:
+        """Cost of an overtime hour."""
+        return 1.5 * self.cost_per_hour if self.overtime_cost_per_hour is None else self.overtime_cost_per_hour
 
 
 class Depot(_Strict):
@@ -346,10 +446,61 @@ class Reliability(_Strict):
     celid_t_hours: float = Field(default=8.0, gt=0)
 
 
-class Dispatch(_Strict):
-    """The dispatch centre's rule."""
+class Divert(_Strict):
+    """A van heading to a fault of a type in ``from_types`` may be diverted to a new fault of a type in
+    ``to_types`` when it can be there sooner than any idle van; the bumped fault goes back to the queue. ``any``
+    matches every type."""
 
-    rule: Literal["nearest_idle_then_oldest"] = "nearest_idle_then_oldest"
+    from_types: list[str] = Field(min_length=1)
+    to_types: list[str] = Field(min_length=1)
+
+
+class Dispatch(_Strict):
+    """The dispatch centre's policy. A new fault gets the idle capable unit(s) that can be there soonest; a unit
+    that comes free takes the waiting fault first in ``order``: ``oldest``, ``most_customers``, ``critical_first``
+    or ``score`` (``weights`` x customers, critical customers, hours waited). A fault still waiting after
+    ``escalate_after`` minutes goes ahead of every fault that is not escalated."""
+
+    rule: Literal["nearest_idle_then_oldest", "nearest"] = "nearest"
+    order: Literal["oldest", "most_customers", "critical_first", "score"] = "oldest"
+    weights: dict[Literal["customers", "critical", "waiting_h"], float] = Field(default_factory=dict)
+    escalate_after: float | None = Field(default=None, gt=0)
+    divert: list[Divert] = Field(default_factory=list)
+
+    @field_validator("escalate_after", mode="before")
+    @classmethod
+    def _duration(cls, v: Any) -> Any:
+        return parse_minutes(v) if v is not None else v
+
+
+class MutualAid(_Strict):
+    """Crews from neighbouring utilities, called when a storm is declared: when the faults waiting reach
+    ``backlog`` (and again after ``cooldown``), or at the start of each calendar storm. ``crews`` units arrive at
+    ``staging`` after ``delay``, stay ``stay`` and drive ``speed_factor`` times as fast (slower on roads they do
+    not know)."""
+
+    backlog: int | None = Field(default=None, ge=1)
+    on_calendar_storms: bool = False
+    crews: int = Field(ge=1)
+    kind: Literal["crew", "team"] = "crew"
+    skills: list[str] = Field(min_length=1)
+    zone: str
+    staging: tuple[float, float]
+    serves: list[str] | None = None
+    delay: Minutes = 480.0
+    stay: Minutes = 4320.0
+    cooldown: Minutes = 1440.0
+    speed_factor: float = Field(default=0.8, gt=0)
+    work_speed: float = Field(default=1.0, gt=0)
+    cost_per_hour: float = Field(default=0.0, ge=0)
+
+
+class Prestage(_Strict):
+    """Before each calendar storm, ``before`` minutes ahead, idle units of the listed groups (``depot/group``)
+    move to a staging point and wait there until the storm is over."""
+
+    before: Minutes = 360.0
+    groups: dict[str, tuple[float, float]] = Field(min_length=1)
 
 
 _EXPECTATION = re.compile(r"^\s*(\S+)\s*(>=|<=|>|<)\s*([-+0-9.eE]+)\s*(?:\((ci|mean)\))?\s*$")
@@ -418,6 +569,8 @@ class Scenario(_Strict):
     depots: dict[str, Depot] = Field(min_length=1)
     travel: Travel = Travel()
     dispatch: Dispatch = Dispatch()
+    mutual_aid: MutualAid | None = None
+    prestage: Prestage | None = None
     reliability: Reliability = Reliability()
     expect: Expect | None = None
     _base_dir: str = PrivateAttr(default=".")  # folder of the scenario file: relative paths in it start here
@@ -541,17 +694,35 @@ def _cross_check(sc: Scenario) -> list[Issue]:
                                 "a log in degrees) or columns x_km and y_km (a log in km)"))
     unserved: set[str] = set()
     for (zone, ftype), path in occurs.items():
-        serving = [d for d in sc.depots.values() if zone in (d.serves or zones) and any(g.count for g in d.units)]
+        serving = [d for d in sc.depots.values() if zone in (d.serves or zones)
+                   and any(g.staffed() and g.kind != "van" for g in d.units)]
         if not serving:
             if zone not in unserved:
                 unserved.add(zone)
-                issues.append(Issue(("zones", zone), "no depot with units serves this zone, but faults arrive "
-                                    "in it; expected a depot whose 'serves' includes it"))
+                issues.append(Issue(("zones", zone), "no depot with crews or teams serves this zone, but faults "
+                                    "arrive in it; expected a depot whose 'serves' includes it"))
             continue
         need = set(sc.fault_types[ftype].skills)
-        if not any(need <= set(g.skills) and g.count > 0 for d in serving for g in d.units):
-            issues.append(Issue(path, f"no unit serving zone {zone!r} has all the skills {sorted(need)} "
-                                f"that {ftype!r} needs"))
+        have = {s for d in serving for g in d.units if g.staffed() and g.kind != "van" for s in g.skills}
+        if not need <= have:
+            issues.append(Issue(path, f"no units serving zone {zone!r} have together the skills {sorted(need)} "
+                                f"that {ftype!r} needs (missing {sorted(need - have)})"))
+    groups = sc.unit_groups()
+    for i, rule in enumerate(sc.dispatch.divert):
+        for key in ("from_types", "to_types"):
+            for j, name in enumerate(getattr(rule, key)):
+                if name != "any":
+                    known_type(("dispatch", "divert", i, key, j), name)
+    if sc.mutual_aid is not None:
+        known_zone(("mutual_aid", "zone"), sc.mutual_aid.zone)
+        for j, z in enumerate(sc.mutual_aid.serves or []):
+            known_zone(("mutual_aid", "serves", j), z)
+        if sc.mutual_aid.backlog is None and not sc.mutual_aid.on_calendar_storms:
+            issues.append(Issue(("mutual_aid",), "never called: expected backlog: N or on_calendar_storms: true"))
+    if sc.prestage is not None:
+        for g in sc.prestage.groups:
+            if g not in groups:
+                issues.append(Issue(("prestage", "groups", g), f"unknown unit group {g!r}; expected one of {groups}"))
     if sc.expect is not None:
         known = known_figures(zones, sc.unit_groups(), list(sc.fault_types))
         for i, check in enumerate(sc.expect.checks):

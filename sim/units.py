@@ -1,106 +1,256 @@
-"""Repair units: one long-lived SimPy process each, which waits for a job, drives, repairs and comes free.
+"""Repair units: one long-lived SimPy process each (a crew, an integrated team, a van), which keeps its duty
+hours, waits for work, drives, waits for the rest of its job's units, repairs and comes free.
 
-An idle unit drives back to its depot. That drive needs no simulation event: its position is a function of time,
-so the dispatch centre can send it on from wherever it is, and the return leg is logged when it ends or is cut.
+An idle unit drives back to its depot (or a van to its nearest staging point). That drive needs no simulation
+event: its position is a function of time, so the dispatch centre can send it on from wherever it is. Vans are
+tracked the same way while they drive to a fault, so a van can be diverted en route.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from typing import Any
 
 import simpy
 
-from sim.dispatch import DispatchCentre
-from sim.records import RETURN, TRAVEL, WORK, Records
+from sim.dispatch import CLAIMED, NONE, DispatchCentre, Job
+from sim.duty import Duty
+from sim.records import CALLOUT, RETURN, TRAVEL, WAIT, WORK, Records
 from sim.travel import StraightLineTravel
+
+Leg = tuple[float, float, float, int, float, float, int, float, float]  # t0, x0, y0, z0, x1, y1, z1, minutes, km
 
 
 class Unit:
-    """A crew with its skills (bit mask), home depot and the zones it serves."""
+    """A unit with its skills (bit mask), home, the zones it serves, its duty hours and how it works."""
 
     def __init__(self, env: simpy.Environment, index: int, skills: int, serves: tuple[int, ...],
                  home: tuple[float, float, int], centre: DispatchCentre, travel: StraightLineTravel,
-                 records: Records):
+                 records: Records, duty: Duty | None = None, kind: str = "crew", queue_keys: tuple = (),
+                 work_speed: float = 1.0, speed_factor: float = 1.0, on_call: bool = False, callout: float = 0.0,
+                 max_hours: float | None = None, rest: float = 480.0,
+                 staging: tuple[tuple[float, float, int], ...] = ()):
         self.env, self.index, self.skills, self.serves = env, index, skills, serves
         self.home = home
+        self.depot = home
         self.centre, self.travel, self.records = centre, travel, records
-        self.queues = centre.queues_for(self)
+        self.duty = duty or Duty([(0.0, math.inf)])
+        self.is_van = kind == "van"
+        self.queue_keys = queue_keys
+        self.work_speed, self.speed_factor = work_speed, speed_factor
+        self.on_call, self.callout = on_call, callout
+        self.max_hours, self.rest = max_hours, rest
+        self.staging = staging
         self.x, self.y, self.zone = home
-        self._leg: tuple[float, float, float, int, float, float] | None = None  # t0, x0, y0, zone0, minutes, km
+        self._leg: Leg | None = None
+        self._leg_kind = RETURN
         self._wake = env.event()
-        for z in serves:
-            centre.idle[z][index] = self
-        env.process(self._run())
+        self.target = -1  # the fault a van is driving to
+        self.on_since: float | None = None
+        self.rest_until = -math.inf
+        self.process = env.process(self._run())
+
+    # ------------------------------------------------------------ where
 
     def position(self, now: float) -> tuple[float, float, int]:
-        """Where the unit is at ``now``: x, y (km) and zone index (of the nearer end while driving home)."""
+        """Where the unit is at ``now``: x, y (km) and zone index (of the nearer end while driving)."""
         if self._leg is None:
             return self.x, self.y, self.zone
-        t0, x0, y0, z0, dur, _ = self._leg
-        frac = self._done(now)
-        hx, hy, hz = self.home
-        return x0 + (hx - x0) * frac, y0 + (hy - y0) * frac, (z0 if frac < 0.5 else hz)
+        t0, x0, y0, z0, x1, y1, z1, dur, _ = self._leg
+        if dur <= 0 or now - t0 >= dur:
+            return x1, y1, z1
+        frac = (now - t0) / dur
+        return x0 + (x1 - x0) * frac, y0 + (y1 - y0) * frac, (z0 if frac < 0.5 else z1)
 
-    def _done(self, now: float) -> float:
-        """Share of the drive home covered at ``now``."""
-        assert self._leg is not None
-        t0, dur = self._leg[0], self._leg[4]
-        return 1.0 if now - t0 >= dur else (now - t0) / dur
+    def callout_delay(self) -> float:
+        """Minutes before this unit can leave when called now."""
+        return self.callout if self.on_call else 0.0
 
-    def assign(self, fault: int) -> None:
-        """Send this (idle) unit to ``fault``; called by the dispatch centre."""
-        self._wake.succeed(fault)
-
-    def finish(self) -> None:
-        """End of run: log a return leg still under way as completed."""
-        if self._leg is not None:
-            t0, x0, y0, _, dur, km = self._leg
-            self.records.activity(self.index, -1, RETURN, t0, t0 + dur, x0, y0, self.home[0], self.home[1], km)
-            self._leg = None
-            self.x, self.y, self.zone = self.home
-
-    def _stop_return(self, now: float) -> None:
+    def _end_leg(self, now: float, job: int = -1, arrived: bool = False) -> None:
+        """Close the current leg at ``now`` (complete, or cut short unless ``arrived``) and log it."""
         if self._leg is None:
             return
-        t0, x0, y0, _, dur, km = self._leg
-        x, y, z = self.position(now)
-        frac = self._done(now)
-        self.records.activity(self.index, -1, RETURN, t0, min(now, t0 + dur), x0, y0, x, y, km * frac)
+        t0, x0, y0, _, x1, y1, z1, dur, km = self._leg
+        x, y, z = (x1, y1, z1) if arrived else self.position(now)
+        frac = 1.0 if arrived or dur <= 0 or now - t0 >= dur else (now - t0) / dur
+        self.records.activity(self.index, job, self._leg_kind, t0, min(now, t0 + dur), x0, y0, x, y, km * frac)
         self._leg = None
         self.x, self.y, self.zone = x, y, z
 
-    def _start_return(self, now: float) -> None:
-        hx, hy, hz = self.home
+    def _drive_home(self, now: float) -> None:
+        hx, hy, hz = self._home_now()
         km = self.travel.distance(self.x, self.y, hx, hy)
         if km > 0:
-            self._leg = (now, self.x, self.y, self.zone, self.travel.minutes(km, self.zone, hz), km)
+            self._leg = (now, self.x, self.y, self.zone, hx, hy, hz,
+                         self.travel.minutes(km, self.zone, hz) / self.speed_factor, km)
+            self._leg_kind = RETURN
+
+    def _home_now(self) -> tuple[float, float, int]:
+        if self.is_van and self.staging:
+            return min(self.staging, key=lambda p: (p[0] - self.x) ** 2 + (p[1] - self.y) ** 2)
+        return self.home
+
+    def set_home(self, home: tuple[float, float, int]) -> None:
+        """Move the unit's base (pre-staging); an idle unit drives there from where it is."""
+        self.home = home
+        pools = self.centre.idle_vans if self.is_van else self.centre.idle
+        if any(self.index in pool for pool in pools):
+            now = self.env.now
+            self._end_leg(now)
+            self._drive_home(now)
+
+    def finish(self, end: float) -> None:
+        """End of run at ``end``: log a drive home still under way as completed, and close the duty period."""
+        if self._leg is not None:
+            self._end_leg(self._leg[0] + self._leg[7])
+        if self.on_since is not None:
+            self.records.duty_end(self.index, max(end, self.on_since))
+
+    # ------------------------------------------------------------ orders from the dispatch centre
+
+    def assign(self, work: Job | int) -> None:
+        """Send this available unit to a job (a crew) or a fault (a van)."""
+        self._wake.succeed(work)
+
+    def divert(self, fault: int) -> None:
+        """Send this van, driving to another fault, to ``fault`` instead."""
+        self.process.interrupt(fault)
+
+    # ------------------------------------------------------------ the process
 
     def _run(self) -> Generator[simpy.Event, Any, None]:
-        env, f, rec, travel = self.env, self.centre.faults, self.records, self.travel
-        job: int | None = None
+        env, rec = self.env, self.records
         while True:
-            if job is None:
-                job = yield self._wake
+            on, until = self.duty.status(env.now)
+            if env.now < self.rest_until:
+                on, until = False, self.rest_until
+            if not on:
+                if self.on_since is not None:
+                    rec.duty_end(self.index, env.now)
+                    self.on_since = None
+                if until == math.inf:
+                    return
+                yield env.timeout(until - env.now)
+                continue
+            if self.on_since is None:
+                self.on_since = env.now
+                rec.duty_start(self.index, env.now, self.on_call)
+            work = self.centre.next_for(self)
+            if work is None:
+                if self._leg is None:
+                    self._drive_home(env.now)
+                self.centre.make_available(self)
+                timer = env.timeout(until - env.now) if until < math.inf else None
+                yield (self._wake | timer) if timer is not None else self._wake
+                if not self._wake.triggered:
+                    self.centre.make_unavailable(self)
+                    continue
+                work = self._wake.value
                 self._wake = env.event()
-            now = env.now
-            self._stop_return(now)
-            fx, fy, fz = f.x[job], f.y[job], int(f.zone[job])
-            km = travel.distance(self.x, self.y, fx, fy)
-            minutes = travel.minutes(km, self.zone, fz)
-            rec.dispatched[job] = now
-            rec.unit[job] = self.index
-            rec.etr_dispatch[job] = now + minutes + self.centre.typical_repair[job]
-            if minutes > 0:
-                yield env.timeout(minutes)
-            rec.activity(self.index, job, TRAVEL, now, env.now, self.x, self.y, fx, fy, km)
-            self.x, self.y, self.zone = fx, fy, fz
+            shift_end = until
             start = env.now
-            rec.on_site[job] = start
-            rec.repair_start[job] = start
-            yield env.timeout(f.repair[job])
-            rec.restored[job] = env.now
-            rec.activity(self.index, job, WORK, start, env.now, fx, fy, fx, fy, 0.0)
-            job = self.centre.next_job(self)
-            if job is None:
-                self._start_return(env.now)
+            if self.is_van:
+                assert isinstance(work, int)
+                yield from self._van_job(work)
+            else:
+                assert isinstance(work, Job)
+                yield from self._crew_job(work)
+            if env.now > shift_end:
+                rec.overtime[self.index] += env.now - max(shift_end, start)
+            if self.max_hours is not None and self.on_since is not None and env.now - self.on_since >= self.max_hours:
+                self.rest_until = env.now + self.rest  # fatigue: off duty to rest, then back to its shift
+                self._drive_home(env.now)
+
+    def _drive_to(self, fault: int, job_for_log: int) -> Generator[simpy.Event, Any, float]:
+        """Call-out delay if on call, then the drive to ``fault``; returns the minutes the drive took."""
+        env, rec, f = self.env, self.records, self.centre.faults
+        if self.on_call and self.callout > 0:
+            self._end_leg(env.now)
+            t0 = env.now
+            yield env.timeout(self.callout)
+            rec.activity(self.index, job_for_log, CALLOUT, t0, env.now, self.x, self.y, self.x, self.y, 0.0)
+            rec.callouts[self.index] += 1
+        now = env.now
+        self._end_leg(now)
+        fx, fy, fz = float(f.x[fault]), float(f.y[fault]), int(f.zone[fault])
+        km = self.travel.distance(self.x, self.y, fx, fy)
+        minutes = self.travel.minutes(km, self.zone, fz) / self.speed_factor
+        rec.dispatch(self.index, fault, now, self.x, self.y, km, minutes)
+        self._leg = (now, self.x, self.y, self.zone, fx, fy, fz, minutes, km)
+        self._leg_kind = TRAVEL
+        if minutes > 0:
+            yield env.timeout(minutes)
+        self._end_leg(env.now, fault, arrived=True)
+        self.x, self.y, self.zone = fx, fy, fz
+        return env.now - now
+
+    def _crew_job(self, job: Job) -> Generator[simpy.Event, Any, None]:
+        env, rec, f = self.env, self.records, self.centre.faults
+        fault = job.fault
+        if math.isnan(rec.dispatched[fault]):
+            rec.dispatched[fault] = env.now
+            rec.unit[fault] = self.index
+        rec.units_sent[fault] += 1
+        minutes = self.callout_delay() + self.travel.minutes(
+            self.travel.distance(*self.position(env.now)[:2], float(f.x[fault]), float(f.y[fault])),
+            self.position(env.now)[2], int(f.zone[fault])) / self.speed_factor
+        if math.isnan(rec.etr_dispatch[fault]):
+            rec.etr_dispatch[fault] = env.now + minutes + self.centre.typical_repair[fault]
+        yield from self._drive_to(fault, fault)
+        now = env.now
+        if not rec.on_site[fault] <= now:
+            rec.on_site[fault] = now
+        if job.arrive():
+            rec.repair_start[fault] = now
+            job.started.succeed()
+            yield env.timeout(float(f.repair[fault]) / job.speed())
+            rec.repaired[fault] = env.now
+            if not rec.restored[fault] <= env.now:
+                rec.restored[fault] = env.now
+            self.centre.repaired(fault)
+            job.done.succeed()
+        else:
+            if not job.started.triggered:
+                yield job.started
+                rec.activity(self.index, fault, WAIT, now, env.now, self.x, self.y, self.x, self.y, 0.0)
+                rec.waited[self.index] += env.now - now
+            yield job.done
+        rec.activity(self.index, fault, WORK, float(rec.repair_start[fault]), env.now, self.x, self.y, self.x,
+                     self.y, 0.0)
+
+    def _van_job(self, fault: int) -> Generator[simpy.Event, Any, None]:
+        env, rec, f, centre = self.env, self.records, self.centre.faults, self.centre
+        while True:  # a diversion restarts the drive towards the new fault
+            self.target = fault
+            if math.isnan(rec.dispatched[fault]):
+                rec.dispatched[fault] = env.now
+                rec.unit[fault] = self.index
+            rec.units_sent[fault] += 1
+            centre.en_route_vans[self.index] = self
+            try:
+                yield from self._drive_to(fault, fault)
+            except simpy.Interrupt as interrupt:
+                self._end_leg(env.now)  # logged as a cut-short drive
+                fault = int(interrupt.cause)  # type: ignore[arg-type]
+                continue
+            finally:
+                centre.en_route_vans.pop(self.index, None)
+            break
+        self.target = -1
+        now = env.now
+        rec.van_on_site[fault] = now
+        if not rec.repaired[fault] <= now:  # the crew may have finished first
+            if not rec.on_site[fault] <= now:
+                rec.on_site[fault] = now
+            yield env.timeout(float(f.van_work[fault]))
+            rec.activity(self.index, fault, WORK, now, env.now, self.x, self.y, self.x, self.y, 0.0)
+            if centre.crew_state[fault] == CLAIMED and not rec.repaired[fault] <= env.now:  # the van repaired it
+                rec.repair_start[fault] = now
+                rec.repaired[fault] = env.now
+                centre.repaired(fault)
+                if not rec.restored[fault] <= env.now:
+                    rec.restored[fault] = env.now
+            elif int(f.fault_type[fault]) in centre.van_restores and not rec.restored[fault] <= env.now:
+                rec.restored[fault] = env.now  # supply back temporarily; the crew is still to come
+        centre.van_state[fault] = NONE
