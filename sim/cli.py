@@ -130,7 +130,8 @@ def _validate(files: list[Path]) -> int:
             failed += 1
         else:
             print(f"{f}: ok ({sc.name}: {len(sc.zones)} zones, {len(sc.fault_types)} fault types, "
-                  f"{sum(g.count for d in sc.depots.values() for g in d.units)} units)")
+                  f"{sum(g.count + sum(s.count for s in g.roster) for d in sc.depots.values() for g in d.units)} "
+                  "units)")
     return 2 if failed else 0
 
 

@@ -161,16 +161,33 @@ class DispatchCentre:
 
     def _nearest(self, pool: dict[int, Unit], fault: int, now: float, need: int,
                  full: bool) -> tuple[Unit | None, float]:
-        best, best_t, best_cover = None, math.inf, 0
+        """The soonest idle unit with every skill of ``need`` (``full``) or with any of them."""
+        best, best_t = None, math.inf
         for unit in pool.values():
             cover = unit.skills & need
             if full and cover != need or not full and cover == 0:
                 continue
-            n_cover = cover.bit_count()
             t = self._eta(unit, fault, now)
-            if n_cover > best_cover or n_cover == best_cover and t < best_t:
-                best, best_t, best_cover = unit, t, n_cover
+            if t < best_t:
+                best, best_t = unit, t
         return best, best_t
+
+    def _assemble(self, pool: dict[int, Unit], fault: int, now: float, need: int) -> tuple[list[Unit], float, int]:
+        """Idle units that together have the skills of ``need``, soonest first: (units, when the last is on site,
+        skills still missing)."""
+        chosen: list[Unit] = []
+        last = 0.0
+        remaining = need
+        candidates = sorted(((self._eta(u, fault, now), u.index, u) for u in pool.values() if u.skills & need),
+                            key=lambda c: (c[0], c[1]))
+        for t, _, unit in candidates:
+            if not remaining:
+                break
+            if unit.skills & remaining:
+                chosen.append(unit)
+                remaining &= ~unit.skills
+                last = max(last, t)
+        return chosen, last, remaining
 
     # ------------------------------------------------------------ events
 
@@ -199,20 +216,14 @@ class DispatchCentre:
             elif not self._divert_van(fault, now):
                 self.van_state[fault] = WAITING
                 self._push_van(fault)
-        # the crews
+        # the crews: one unit with every skill, or several that together have them, whichever can start sooner
         crew, eta = self._nearest(self.idle[zone], fault, now, need, full=True)
-        if crew is not None:
+        group, sent_eta, remaining = self._assemble(self.idle[zone], fault, now, need)
+        if crew is not None and (remaining or eta <= sent_eta):
             rec.etr_report[fault] = now + eta + self.typical_repair[fault]
             self._send(crew, fault)
             return
-        remaining = need
-        sent_eta = 0.0
-        while remaining:
-            unit, eta = self._nearest(self.idle[zone], fault, now, remaining, full=False)
-            if unit is None:
-                break
-            sent_eta = max(sent_eta, eta)
-            remaining &= ~unit.skills
+        for unit in group:
             self._send(unit, fault)
         if remaining:
             ahead = sum(1 for q in self.queues.get((zone, remaining), []) if q[2] != fault)

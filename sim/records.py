@@ -51,6 +51,7 @@ class Records:
     van_on_site: np.ndarray = field(init=False)
     units_sent: np.ndarray = field(init=False)
     diverted: np.ndarray = field(init=False)
+    van_repaired: np.ndarray = field(init=False)  # the repair was a van's light work
     unit: np.ndarray = field(init=False)
     etr_report: np.ndarray = field(init=False)  # estimated restoration time given when the fault was reported
     etr_dispatch: np.ndarray = field(init=False)  # re-estimated when a unit was sent
@@ -71,6 +72,7 @@ class Records:
         self.van_on_site = np.full(n, math.nan)
         self.units_sent = np.zeros(n, dtype=np.int64)
         self.diverted = np.zeros(n, dtype=np.int64)
+        self.van_repaired = np.zeros(n, dtype=bool)
         for _ in self.units:
             self._grow()
         self.unit = np.full(n, -1, dtype=np.int64)
@@ -126,6 +128,8 @@ class Records:
             "repaired": self.repaired,
             "van_on_site": self.van_on_site,
             "units_sent": self.units_sent,
+            "van_repaired": self.van_repaired,
+            "diverted": self.diverted,
             "critical": f.critical,
             "unit": uids[self.unit],
             "repair_minutes": f.repair,

@@ -41,7 +41,7 @@ from pydantic import (
 from sim.distributions import Distribution
 from sim.errors import Issue, ScenarioError
 from sim.figures import known_figures
-from sim.yamlsource import YamlDocument, parse_yaml, read_yaml
+from sim.yamlsource import YamlDocument, extend, parse_yaml, read_yaml
 
 # The published promise (DOMAIN.md): minutes to be on site, minutes to restore.
 DEFAULT_LIMITS: dict[str, tuple[float, float]] = {
@@ -795,8 +795,16 @@ def _issues(exc: ValidationError, doc: YamlDocument | None) -> list[Issue]:
     out = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p in ("function-after",))))
-        out.append(Issue(loc, _message(err), doc.line_of(loc) if doc else None))
+        out.append(_at(doc, loc, _message(err)) if doc else Issue(loc, _message(err)))
     return out
+
+
+def _at(doc: YamlDocument, path: tuple[str | int, ...], message: str) -> Issue:
+    """An issue at ``path`` with its line; a value that came from a base file (``extends``) names that file."""
+    origin = doc.origin_of(path)
+    if origin != doc.source:
+        return Issue(path, f"{message} (set in {origin}, line {doc.line_of(path)})")
+    return Issue(path, message, doc.line_of(path))
 
 
 def _by_line(issues: list[Issue]) -> list[Issue]:
@@ -828,6 +836,7 @@ def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario,
         doc = parse_yaml(source, "<scenario text>")
     else:
         raise TypeError(f"load_scenario takes a path, a dict or a Scenario, not {type(source).__name__}")
+    doc = extend(doc)
     data = doc.data
     if data is None:
         raise ScenarioError(doc.source, [Issue((), "the file is empty; expected a scenario mapping "
@@ -835,14 +844,14 @@ def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario,
     if not isinstance(data, dict):
         raise ScenarioError(doc.source, [Issue((), f"expected a mapping at the top level, got "
                                                    f"{type(data).__name__}", 1)])
-    pre = [Issue(i.path, i.message, doc.line_of(i.path)) for i in _fill_defaults(data)]
+    pre = [_at(doc, i.path, i.message) for i in _fill_defaults(data)]
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
         told = {i.path for i in pre}  # a missing default-less limit is already explained
         found = [i for i in _issues(exc, doc) if i.path not in told]
         raise ScenarioError(doc.source, _by_line(pre + found)) from None
-    post = pre + [Issue(i.path, i.message, doc.line_of(i.path)) for i in _cross_check(sc)]
+    post = pre + [_at(doc, i.path, i.message) for i in _cross_check(sc)]
     if post:
         raise ScenarioError(doc.source, _by_line(post))
     sc._base_dir = str(base_dir if base_dir is not None else ".")

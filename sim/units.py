@@ -248,6 +248,7 @@ class Unit:
             if centre.crew_state[fault] == CLAIMED and not rec.repaired[fault] <= env.now:  # the van repaired it
                 rec.repair_start[fault] = now
                 rec.repaired[fault] = env.now
+                rec.van_repaired[fault] = True
                 centre.repaired(fault)
                 if not rec.restored[fault] <= env.now:
                     rec.restored[fault] = env.now

@@ -40,6 +40,14 @@ class YamlDocument:
     source: str
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
+    origins: dict[Path_, str] = field(default_factory=dict)  # paths set by a base file (``extends``) -> that file
+
+    def origin_of(self, path: Path_) -> str:
+        """The file that set ``path`` (or its nearest known ancestor): this one, or a base it extends."""
+        path = tuple(path)
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.origins.get(path, self.source)
 
     def line_of(self, path: Path_) -> int | None:
         """Line of ``path``, or of its nearest ancestor that exists in the file."""
@@ -97,3 +105,49 @@ def read_yaml(path: str | Path) -> YamlDocument:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(str(p), [Issue((), f"cannot be read: {exc}", None)]) from None
     return parse_yaml(text, str(p))
+
+
+def merge(base: Any, child: Any) -> Any:
+    """``child`` over ``base``: mappings merge key by key, anything else (lists, numbers, null) replaces.
+
+    >>> merge({"a": {"x": 1, "y": 2}, "l": [1]}, {"a": {"y": 3}, "l": [2], "b": None})
+    {'a': {'x': 1, 'y': 3}, 'l': [2], 'b': None}
+    """
+    if isinstance(base, dict) and isinstance(child, dict):
+        out = dict(base)
+        for k, v in child.items():
+            out[k] = merge(base[k], v) if k in base else v
+        return out
+    return child
+
+
+def extend(doc: YamlDocument, seen: tuple[str, ...] = ()) -> YamlDocument:
+    """Resolve ``extends: base.yaml`` (relative to ``doc``'s file, chains allowed): the base's data with ``doc``'s
+    merged over it. Lines of values that come from a base keep that base's line and remember its file."""
+    data = doc.data
+    if not isinstance(data, dict) or "extends" not in data:
+        return doc
+    ref = data["extends"]
+    here = Path(doc.source).parent if not doc.source.startswith("<") else Path(".")
+    if not isinstance(ref, str) or not ref.strip():
+        raise ScenarioError(doc.source, [Issue(("extends",), f"expected the path of a base scenario file, got "
+                                               f"{ref!r}", doc.line_of(("extends",)))])
+    path = here / ref
+    if str(path.resolve()) in seen:
+        raise ScenarioError(doc.source, [Issue(("extends",), f"{ref} extends itself, in a loop",
+                                               doc.line_of(("extends",)))])
+    try:
+        base = extend(read_yaml(path), (*seen, str(path.resolve())))
+    except ScenarioError as exc:
+        if exc.issues and exc.issues[0].message in ("file not found",):
+            raise ScenarioError(doc.source, [Issue(("extends",), f"base scenario {ref} not found (looked at "
+                                                   f"{path})", doc.line_of(("extends",)))]) from None
+        raise
+    child = {k: v for k, v in data.items() if k != "extends"}
+    merged = merge(base.data if isinstance(base.data, dict) else {}, child)
+    lines = {p: n for p, n in base.lines.items()}
+    origins = {p: base.origins.get(p, base.source) for p in base.lines}
+    for p, n in doc.lines.items():
+        lines[p] = n
+        origins.pop(p, None)
+    return YamlDocument(doc.source, merged, lines, origins)

@@ -13,10 +13,11 @@ from tests.conftest import DEFAULT_SCENARIO
 
 def check_invariants(res: sim.Result) -> None:
     f, u = res.faults, res.units
-    # every fault reported is followed to restoration, its times in order
-    assert f["restored"].notna().all()
-    order = f[["reported", "dispatched", "on_site", "repair_start", "restored"]].to_numpy()
+    # every fault reported is followed to its repair, its times in order; supply is back no later than the repair
+    assert f["repaired"].notna().all() and f["restored"].notna().all()
+    order = f[["reported", "dispatched", "on_site", "repair_start", "repaired"]].to_numpy()
     assert (np.diff(order, axis=1) >= -1e-9).all()
+    assert (f["restored"] <= f["repaired"] + 1e-9).all() and (f["restored"] >= f["on_site"] - 1e-9).all()
     # each unit is in one place doing one thing at a time
     for (_, _), acts in u.groupby(["replication", "unit"], sort=False):
         start, end = acts["start"].to_numpy(), acts["end"].to_numpy()
@@ -25,10 +26,15 @@ def check_invariants(res: sim.Result) -> None:
         # and it starts each activity where the previous one left it
         assert np.allclose(acts["from_x_km"].to_numpy()[1:], acts["to_x_km"].to_numpy()[:-1])
         assert np.allclose(acts["from_y_km"].to_numpy()[1:], acts["to_y_km"].to_numpy()[:-1])
-    # the repair took as long as drawn, and was done by the unit recorded on the fault
-    work = u[u["activity"] == "work"].merge(f, left_on=["replication", "job"], right_on=["replication", "fault"])
-    assert np.allclose(work["end"] - work["start"], work["repair_minutes"])
-    assert (work["unit_x"] == work["unit_y"]).all()
+    # a crew's repair took as long as drawn (work speed 1 here), and every unit on a job worked all of it
+    crew = f[~f["van_repaired"]]
+    assert np.allclose(crew["repaired"] - crew["repair_start"], crew["repair_minutes"])
+    work = u[u["activity"] == "work"].merge(crew, left_on=["replication", "job"], right_on=["replication", "fault"])
+    is_van = work["unit_x"].str.contains("/van")
+    assert np.allclose(work.loc[~is_van, "end"], work.loc[~is_van, "repaired"])
+    # a unit that waited on site waited for the rest of its job's units, until the repair began
+    wait = u[u["activity"] == "wait"].merge(f, left_on=["replication", "job"], right_on=["replication", "fault"])
+    assert np.allclose(wait["end"], wait["repair_start"])
 
 
 def test_invariants_on_a_long_default_season() -> None:
@@ -44,12 +50,26 @@ def small_scenarios(draw: st.DrawFn) -> dict:
     skills = ["a", "b"]
     types = {f"t{k}": {"skills": [skills[k % 2]], "repair": {"dist": "expon", "scale": draw(st.floats(5, 200))}}
              for k in range(2)}
-    depots = {f"d{i}": {"zone": f"z{i}", "location": [10.0 * i, 0],
-                        "units": [{"name": s, "skills": [s], "count": draw(st.integers(1, 3))} for s in skills]}
-              for i in range(n_zones)}
+    types["both"] = {"skills": ["a", "b"], "repair": {"dist": "expon", "scale": draw(st.floats(5, 200))}}
+    types["t0"]["van"] = {"work": draw(st.floats(1, 60)), "fixes": draw(st.floats(0, 1)),
+                          "restores": draw(st.booleans())}
+    def units() -> list[dict]:
+        out: list[dict] = [{"name": s, "skills": [s], "count": draw(st.integers(0, 2))} for s in skills]
+        out[0]["roster"] = [{"name": "day", "start": "06:00", "end": "18:00", "count": draw(st.integers(1, 2))},
+                            {"name": "night", "start": "18:00", "end": "06:00", "count": 1, "on_call": True,
+                             "callout": draw(st.floats(0, 60))}]
+        out[1]["count"] = max(1, out[1]["count"])
+        if draw(st.booleans()):
+            out.append({"name": "team", "kind": "team", "skills": skills, "count": 1})
+        if draw(st.booleans()):
+            out.append({"name": "van", "kind": "van", "count": draw(st.integers(1, 2))})
+        return out
+    depots = {f"d{i}": {"zone": f"z{i}", "location": [10.0 * i, 0], "units": units()} for i in range(n_zones)}
     per_day = {z: {t: draw(st.floats(0, 30)) for t in types} for z in zones}
+    dispatch = {"order": draw(st.sampled_from(["oldest", "most_customers", "critical_first"])),
+                "divert": [{"from_types": ["any"], "to_types": ["t0"]}] if draw(st.booleans()) else []}
     return {"name": "prop", "horizon": "3 d", "zones": zones, "fault_types": types,
-            "arrivals": {"per_day": per_day}, "depots": depots}
+            "arrivals": {"per_day": per_day}, "depots": depots, "dispatch": dispatch}
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
