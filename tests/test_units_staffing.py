@@ -278,3 +278,37 @@ def test_each_lever_scenario_runs(name: str) -> None:
     assert sc.name == name and sc.expect is None
     res = sim.run(sc.with_changes(horizon=14 * 1440.0), replications=2, seed=3)
     assert res.faults["repaired"].notna().all()
+
+
+def test_units_are_prestaged_before_a_known_storm(tmp_path: Path) -> None:
+    """A calendar storm at 12:00 in the far corner; with prestage 6 h ahead, the idle crew leaves its depot at
+    06:00 for the staging point (80, 80), and is on site at the storm's first fault sooner than from the depot."""
+    storm = {"mix": {"fault": 1}, "calendar": [{"start": "2026-06-01 12:00", "duration": "1 h",
+                                                "faults_per_hour": 5, "zones": ["urban"]}], "radius_km": 1}
+    depot = {"d": {"zone": "urban", "location": [0, 0], "units": [{"name": "line", "skills": ["line"], "count": 1}]}}
+
+    def run(prestage: dict | None) -> Any:
+        sc = designed(tmp_path, [("2026-06-01 00:00", 1, 1, 1)], depot)
+        data = sc.resolved()
+        data["arrivals"] = {"storms": storm}
+        data["zones"]["urban"]["area"]["box"] = [70, 70, 90, 90]
+        data["zones"]["urban"]["limits"] = {"arrive": 30, "restore": 240}
+        if prestage:
+            data["prestage"] = prestage
+        return sim.run(data, replications=1, seed=2)
+
+    staged = run({"before": "6 h", "groups": {"d/line": [80, 80]}})
+    plain = run(None)
+    drive = staged.units[(staged.units["activity"] == "return") & (staged.units["start"] == 360.0)]
+    assert len(drive) == 1 and drive.iloc[0]["to_x_km"] == pytest.approx(80.0)
+    assert staged.faults["time_to_site"].iloc[0] < plain.faults["time_to_site"].iloc[0]
+
+
+def test_critical_customers_first(tmp_path: Path) -> None:
+    types = {"fault": {"skills": ["line"], "repair": 100, "critical": 0.5}}
+    rows = [(f"2026-06-01 00:{m:02d}", 0, 0, 10) for m in range(20)]
+    depot = {"d": {"zone": "urban", "location": [0, 0], "units": [{"name": "line", "skills": ["line"], "count": 1}]}}
+    f = faults_of(designed(tmp_path, rows, depot, types, dispatch={"order": "critical_first"}))
+    waited = f.iloc[1:]  # the first fault took the idle crew
+    crit, other = waited[waited["critical"]], waited[~waited["critical"]]
+    assert len(crit) and len(other) and crit["dispatched"].max() < other["dispatched"].min()
