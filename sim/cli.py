@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -21,6 +22,9 @@ from sim.fit import assess, fit_log, write_fragment
 from sim.outagelog import read_log
 from sim.results import package_version
 from sim.scenario import LogColumns, load_scenario
+from sim.staff import search
+from sim.sweep import parse_assignment, sweep
+from sim.variants import compare
 
 
 def _whole(minimum: int) -> Callable[[str], int]:
@@ -58,6 +62,38 @@ def _parser() -> argparse.ArgumentParser:
                    help="folder of baseline figures, one JSON per scenario (default: results/baselines/)")
     c.add_argument("--update-baseline", action="store_true", help="store this run's figures as the baselines")
     c.add_argument("--workers", "-j", type=_whole(1), default=None, help="worker processes (default: one per core)")
+    r.add_argument("--dask", metavar="ADDRESS", help="run on this Dask distributed scheduler (tcp://host:8786)")
+    k = sub.add_parser("compare", help="run a scenario's variants on the same random numbers as the baseline")
+    k.add_argument("file", type=Path, metavar="FILE")
+    k.add_argument("--variant", action="append", dest="variants", metavar="NAME", help="only these (repeatable)")
+    k.add_argument("--figure", action="append", dest="figures", metavar="FIGURE",
+                   help="figures to compare (default: the headline figures)")
+    k.add_argument("--replications", "-n", type=_whole(2), help="replications (default: the scenario's)")
+    k.add_argument("--until-significant", action="store_true",
+                   help="double the replications until every difference is significant or --max-replications")
+    k.add_argument("--max-replications", type=_whole(2), default=320)
+    k.add_argument("--out", type=Path, help="folder for comparison.parquet (default: results/<name>-compare/)")
+    k.add_argument("--workers", "-j", type=_whole(1), default=None)
+    k.add_argument("--dask", metavar="ADDRESS")
+    w = sub.add_parser("sweep", help="run a grid of scenario values into a partitioned parquet dataset (resumable)")
+    w.add_argument("file", type=Path, metavar="FILE")
+    w.add_argument("--grid", action="append", required=True, metavar="PATH=VALUES",
+                   help="e.g. depots.city.units[overhead].count=1..4 or arrivals.prevention.tree_contact=0.5,0.7")
+    w.add_argument("--sample", type=_whole(1), help="run this many points drawn at random from the grid")
+    w.add_argument("--replications", "-n", type=_whole(1))
+    w.add_argument("--out", type=Path, help="dataset folder (default: results/<name>-sweep/)")
+    w.add_argument("--workers", "-j", type=_whole(1), default=None)
+    w.add_argument("--dask", metavar="ADDRESS")
+    s = sub.add_parser("staff", help="find the cheapest unit counts that keep every target")
+    s.add_argument("file", type=Path, metavar="FILE")
+    s.add_argument("--target", action="append", required=True, metavar="FIGURE>=VALUE",
+                   help="e.g. 'urban.arrive>=0.95'; repeatable; judged by the confidence bound")
+    s.add_argument("--vary", action="append", required=True, metavar="PATH=LO..HI",
+                   help="e.g. depots.city.units[overhead].count=1..4; repeatable")
+    s.add_argument("--replications", "-n", type=_whole(2))
+    s.add_argument("--max-runs", type=_whole(1), default=50)
+    s.add_argument("--workers", "-j", type=_whole(1), default=None)
+    s.add_argument("--dask", metavar="ADDRESS")
     f = sub.add_parser("fit", help="fit the arrival model to a historical outage log; write a scenario fragment")
     f.add_argument("log", type=Path, metavar="LOG.csv")
     f.add_argument("--out", type=Path, help="fragment to write (default: LOG.fit.yaml beside the log), plus "
@@ -104,6 +140,49 @@ def _fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    sc = load_scenario(args.file)
+    t0 = time.perf_counter()
+    c = compare(sc, args.variants, args.figures, args.replications, args.until_significant, args.max_replications,
+                workers=args.workers, progress=True, dask=args.dask)
+    out = args.out or Path("results") / f"{sc.name}-compare"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = out / ".comparison.parquet.tmp"
+        c.table.to_parquet(tmp, index=False)
+        tmp.replace(out / "comparison.parquet")
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
+    print(c.text())
+    print(f"compared {len(c.variants)} variants in {time.perf_counter() - t0:.1f} s; table: {out}/comparison.parquet")
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    sc = load_scenario(args.file)
+    grid = [parse_assignment(g) for g in args.grid]
+    out = args.out or Path("results") / f"{sc.name}-sweep"
+    res = sweep(sc, grid, out, args.sample, args.replications, workers=args.workers or (os.cpu_count() or 1),
+                progress=True, dask=args.dask)
+    summary = res.summary()
+    head = summary[(summary["scope"] == "zone") & (summary["group"] == "all")
+                   & summary["metric"].isin(["arrive", "restore"])]
+    table = head.pivot(index="point", columns="metric", values="mean").join(res.points.set_index("point"))
+    print(table.to_string(float_format=lambda v: f"{v:.4f}"))
+    print(f"sweep: {len(res.points)} points, {res.ran} replications run, {res.skipped} already done; "
+          f"dataset: {out}/figures (partitioned by point)")
+    return 0
+
+
+def _staff(args: argparse.Namespace) -> int:
+    sc = load_scenario(args.file)
+    bounds = [parse_assignment(v) for v in args.vary]
+    res = search(sc, args.target, bounds, args.replications, workers=args.workers, max_runs=args.max_runs,
+                 dask=args.dask)
+    print(res.text())
+    return 0 if res.best is not None else 1
+
+
 def _check(args: argparse.Namespace) -> int:
     try:
         report = check(args.paths, workers=args.workers, baselines=args.baselines,
@@ -144,7 +223,8 @@ def _run(args: argparse.Namespace) -> int:
     if report is not None:
         print(report, file=sys.stderr)
     t0 = time.perf_counter()
-    res = run(sc, replications=args.replications, seed=args.seed, workers=args.workers, progress=True)
+    res = run(sc, replications=args.replications, seed=args.seed, workers=args.workers, progress=True,
+              dask=args.dask)
     elapsed = time.perf_counter() - t0
     try:
         res.save(out)
@@ -166,6 +246,12 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         if args.command == "fit":
             return _fit(args)
+        if args.command == "compare":
+            return _compare(args)
+        if args.command == "sweep":
+            return _sweep(args)
+        if args.command == "staff":
+            return _staff(args)
         return _run(args)
     except InputError as exc:
         print(f"stormcrew: {exc}" if not isinstance(exc, ScenarioError) else exc, file=sys.stderr)

@@ -43,10 +43,36 @@ class Job:
 
     fault: int
     remaining: int
-    started: simpy.Event
-    done: simpy.Event
+    env: simpy.Environment
     units: list[Unit] = field(default_factory=list)
     arrived: int = 0
+    is_started: bool = False
+    # events only for jobs where a unit waits for another: a one-unit job costs no extra simulation event
+    started: simpy.Event | None = None
+    done: simpy.Event | None = None
+
+    def start(self) -> None:
+        """The repair begins: wake the units waiting on site."""
+        self.is_started = True
+        if self.started is not None:
+            self.started.succeed()
+
+    def finish(self) -> None:
+        """The repair is done: release the other units of the job."""
+        if self.done is not None:
+            self.done.succeed()
+
+    def when_started(self) -> simpy.Event:
+        """An event for a unit waiting on site for the repair to begin."""
+        if self.started is None:
+            self.started = self.env.event()
+        return self.started
+
+    def when_done(self) -> simpy.Event:
+        """An event for a unit working with others until the repair is done."""
+        if self.done is None:
+            self.done = self.env.event()
+        return self.done
 
     def join(self, unit: Unit) -> None:
         """``unit`` is sent to this job."""
@@ -61,6 +87,67 @@ class Job:
     def speed(self) -> float:
         """Work speed of the slowest unit on the job."""
         return min(u.work_speed for u in self.units)
+
+
+class IdlePool:
+    """The idle units that may serve one zone, indexed so that finding the soonest costs per place, not per unit:
+    units standing still are grouped by (place, call-out, speed) and skills; identical units standing together are
+    interchangeable, so one of each kind per place is a candidate. Units still driving home are kept apart and
+    filed under their place once they have arrived."""
+
+    def __init__(self) -> None:
+        self.members: dict[int, Unit] = {}
+        self.stations: dict[tuple[float, float, int, float, float], dict[int, dict[int, Unit]]] = {}
+        self.moving: dict[int, Unit] = {}
+        self.filed: dict[int, tuple[tuple[float, float, int, float, float], int]] = {}
+
+    def __contains__(self, index: int) -> bool:
+        return index in self.members
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def add(self, unit: Unit, now: float) -> None:
+        """``unit`` is idle and may be sent from here."""
+        self.members[unit.index] = unit
+        self._file(unit, now)
+
+    def _file(self, unit: Unit, now: float) -> None:
+        at = unit.standing(now)
+        if at is None:
+            self.moving[unit.index] = unit
+            return
+        key = (at[0], at[1], at[2], unit.callout_delay(), unit.speed_factor)
+        self.stations.setdefault(key, {}).setdefault(unit.skills, {})[unit.index] = unit
+        self.filed[unit.index] = (key, unit.skills)
+
+    def remove(self, unit: Unit) -> None:
+        """``unit`` is busy or off duty."""
+        if self.members.pop(unit.index, None) is None:
+            return
+        if self.moving.pop(unit.index, None) is not None:
+            return
+        key, skills = self.filed.pop(unit.index)
+        kinds = self.stations[key]
+        del kinds[skills][unit.index]
+        if not kinds[skills]:
+            del kinds[skills]
+            if not kinds:
+                del self.stations[key]
+
+    def settle(self, now: float) -> None:
+        """File the units that have finished driving home under their place."""
+        for index in [i for i, u in self.moving.items() if u.standing(now) is not None]:
+            self._file(self.moving.pop(index), now)
+
+    def candidates(self) -> list[tuple[tuple[float, float, int, float, float] | None, Unit]]:
+        """One unit of each kind at each place (key), and every unit still driving (key None)."""
+        out: list[tuple[tuple[float, float, int, float, float] | None, Unit]] = []
+        for key, kinds in self.stations.items():
+            for units in kinds.values():
+                out.append((key, units[min(units)]))
+        out += [(None, u) for u in self.moving.values()]
+        return out
 
 
 @dataclass(frozen=True)
@@ -97,8 +184,8 @@ class DispatchCentre:
         self.queues: dict[tuple[int, int], list[tuple[tuple[float, ...], int, int]]] = {}
         self.van_queues: list[list[tuple[tuple[float, ...], int, int]]] = [[] for _ in range(n_zones)]
         self.van_version = [0] * n
-        self.idle: list[dict[int, Unit]] = [{} for _ in range(n_zones)]
-        self.idle_vans: list[dict[int, Unit]] = [{} for _ in range(n_zones)]
+        self.idle: list[IdlePool] = [IdlePool() for _ in range(n_zones)]
+        self.idle_vans: list[IdlePool] = [IdlePool() for _ in range(n_zones)]
         self.en_route_vans: dict[int, Unit] = {}
         self.waiting = 0  # faults with some crew skill still missing
         self.open = n  # faults not yet repaired
@@ -159,35 +246,55 @@ class DispatchCentre:
         return unit.callout_delay() + self.travel.minutes(
             self.travel.distance(x, y, self.fx[fault], self.fy[fault]), z, zone) / unit.speed_factor
 
-    def _nearest(self, pool: dict[int, Unit], fault: int, now: float, need: int,
+    def _candidates(self, pool: IdlePool, fault: int, now: float, need: int) -> list[tuple[float, int, Unit]]:
+        """(ETA, index, unit) of idle candidates with any skill of ``need`` (all for need 0), soonest first: one
+        distance per place where idle units stand, plus one per unit still driving."""
+        fx, fy, zone = self.fx[fault], self.fy[fault], self.fzone[fault]
+        travel = self.travel
+        pool.settle(now)
+        shared: dict[tuple[float, float, int, float, float], float] = {}
+        out = []
+        for key, unit in pool.candidates():
+            if need and not unit.skills & need:
+                continue
+            if key is not None:
+                t = shared.get(key)
+                if t is None:
+                    t = key[3] + travel.minutes(travel.distance(key[0], key[1], fx, fy), key[2], zone) / key[4]
+                    shared[key] = t
+            else:
+                t = self._eta(unit, fault, now)
+            out.append((t, unit.index, unit))
+        out.sort()  # by ETA, then index (unique, so units themselves are never compared)
+        return out
+
+    def _nearest(self, pool: IdlePool, fault: int, now: float, need: int,
                  full: bool) -> tuple[Unit | None, float]:
         """The soonest idle unit with every skill of ``need`` (``full``) or with any of them."""
-        best, best_t = None, math.inf
-        for unit in pool.values():
-            cover = unit.skills & need
-            if full and cover != need or not full and cover == 0:
-                continue
-            t = self._eta(unit, fault, now)
-            if t < best_t:
-                best, best_t = unit, t
-        return best, best_t
+        for t, _, unit in self._candidates(pool, fault, now, need):
+            if not full or unit.skills & need == need:
+                return unit, t
+        return None, math.inf
 
-    def _assemble(self, pool: dict[int, Unit], fault: int, now: float, need: int) -> tuple[list[Unit], float, int]:
-        """Idle units that together have the skills of ``need``, soonest first: (units, when the last is on site,
-        skills still missing)."""
+    @staticmethod
+    def _assemble(candidates: list[tuple[float, int, Unit]], need: int) -> tuple[Unit | None, float, list[Unit],
+                                                                                  float, int]:
+        """From idle candidates (soonest first): the soonest unit with every skill, and the soonest set of units
+        that together have them: (unit, its ETA, set, when the set's last is on site, skills the set lacks)."""
+        full, full_t = None, math.inf
         chosen: list[Unit] = []
         last = 0.0
         remaining = need
-        candidates = sorted(((self._eta(u, fault, now), u.index, u) for u in pool.values() if u.skills & need),
-                            key=lambda c: (c[0], c[1]))
         for t, _, unit in candidates:
-            if not remaining:
-                break
-            if unit.skills & remaining:
+            if full is None and unit.skills & need == need:
+                full, full_t = unit, t
+            if remaining and unit.skills & remaining:
                 chosen.append(unit)
                 remaining &= ~unit.skills
                 last = max(last, t)
-        return chosen, last, remaining
+            if full is not None and not remaining:
+                break
+        return full, full_t, chosen, last, remaining
 
     # ------------------------------------------------------------ events
 
@@ -217,8 +324,8 @@ class DispatchCentre:
                 self.van_state[fault] = WAITING
                 self._push_van(fault)
         # the crews: one unit with every skill, or several that together have them, whichever can start sooner
-        crew, eta = self._nearest(self.idle[zone], fault, now, need, full=True)
-        group, sent_eta, remaining = self._assemble(self.idle[zone], fault, now, need)
+        crew, eta, group, sent_eta, remaining = self._assemble(self._candidates(self.idle[zone], fault, now, need),
+                                                              need)
         if crew is not None and (remaining or eta <= sent_eta):
             rec.etr_report[fault] = now + eta + self.typical_repair[fault]
             self._send(crew, fault)
@@ -250,7 +357,7 @@ class DispatchCentre:
     def _job(self, fault: int) -> Job:
         job = self.jobs[fault]
         if job is None:
-            job = Job(fault, self.need_masks[self.ftype[fault]], self.env.event(), self.env.event())
+            job = Job(fault, self.need_masks[self.ftype[fault]], self.env)
             self.jobs[fault] = job
         return job
 
@@ -296,14 +403,15 @@ class DispatchCentre:
     def make_available(self, unit: Unit) -> None:
         """``unit`` waits for work (it checked next_for first)."""
         pool = self.idle_vans if unit.is_van else self.idle
+        now = self.env.now
         for z in unit.serves:
-            pool[z][unit.index] = unit
+            pool[z].add(unit, now)
 
     def make_unavailable(self, unit: Unit) -> None:
         """``unit`` is busy or off duty."""
         pool = self.idle_vans if unit.is_van else self.idle
         for z in unit.serves:
-            pool[z].pop(unit.index, None)
+            pool[z].remove(unit)
 
     def repaired(self, fault: int) -> None:
         """The fault is repaired (by its crews or a van)."""

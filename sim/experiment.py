@@ -38,9 +38,10 @@ def run_replication(sc: Scenario, seed: int, replication: int, keep_records: boo
     unit_group = {u.uid: u.group for u in rec.units}
     storms, curves = storm_restoration(rec.storm_frame(), faults)
     unit_summary = rec.unit_summary(sc.horizon)
-    figures = replication_figures(sc, faults, units, unit_group, storms, unit_summary)
+    reliability = reliability_figures(sc, faults)
+    figures = replication_figures(sc, faults, units, unit_group, storms, unit_summary, reliability)
     figures.insert(0, "replication", replication)
-    days = reliability_figures(sc, faults)[1]
+    days = reliability[1].copy()
     days.insert(0, "replication", np.int64(replication))
     out = {"faults": faults, "units": units, "figures": figures, "storms": storms,
            "timeseries": series(faults, units, unit_group, sc.horizon, replication), "restoration": curves,
@@ -72,16 +73,27 @@ def _resolve(scenario: Scenario | str | Path | dict[str, Any], replications: int
     return sc.with_changes(replications=n, seed=sc.seed if seed is None else int(seed))
 
 
+def _dask_replications(jobs: list[tuple[Scenario, int, int, bool]], address: str) -> Iterator[Tables]:
+    """The same work on an existing Dask distributed cluster: one task per replication, gathered in job order."""
+    from distributed import Client
+
+    with Client(address) as client:
+        futures = client.map(_star, jobs, pure=False)
+        for future in futures:
+            yield future.result()
+
+
 def run_many(scenarios: list[Scenario], workers: int | None = 1, progress: bool = False,
-             desc: str = "replications", keep_records: bool = True) -> list[Result]:
+             desc: str = "replications", keep_records: bool = True, dask: str | None = None) -> list[Result]:
     """Run every replication of every scenario (each with its own ``replications`` and ``seed``) in one pool of
     ``workers`` processes and return one Result per scenario, in order. ``keep_records=False`` keeps only figures,
-    storms, time series and day tables (memory no longer grows with the number of faults)."""
+    storms, time series and day tables (memory no longer grows with the number of faults). ``dask``: the address
+    of a Dask distributed scheduler to run on instead of local processes; results are the same either way."""
     jobs = [(sc, sc.seed, r, keep_records) for sc in scenarios for r in range(sc.replications)]
     w = (os.cpu_count() or 1) if workers is None else workers
     done: list[Tables] = []
     with tqdm(total=len(jobs), desc=desc, unit="rep", delay=1.0, disable=not progress, leave=False) as bar:
-        for out in _replications(jobs, w):
+        for out in (_dask_replications(jobs, dask) if dask else _replications(jobs, w)):
             done.append(out)
             bar.update()
     results, i = [], 0
@@ -96,7 +108,7 @@ def run_many(scenarios: list[Scenario], workers: int | None = 1, progress: bool 
 
 def run(scenario: Scenario | str | Path | dict[str, Any], replications: int | None = None,
         seed: int | None = None, workers: int | None = 1, progress: bool = False,
-        keep_records: bool = True) -> Result:
+        keep_records: bool = True, dask: str | None = None) -> Result:
     """Run ``replications`` replications of ``scenario`` (defaults: the scenario's own) and gather the results.
 
     ``workers``: processes to use (``None``: one per core). ``progress``: show a progress bar on the terminal
@@ -108,4 +120,5 @@ def run(scenario: Scenario | str | Path | dict[str, Any], replications: int | No
     [0, 1]
     """
     sc = _resolve(scenario, replications, seed)
-    return run_many([sc], workers=workers, progress=progress, desc=sc.name, keep_records=keep_records)[0]
+    return run_many([sc], workers=workers, progress=progress, desc=sc.name, keep_records=keep_records,
+                    dask=dask)[0]

@@ -189,7 +189,9 @@ def unit_figures(sc: Scenario, units: pd.DataFrame, unit_group: dict[str, str],
 
 def replication_figures(sc: Scenario, faults: pd.DataFrame, units: pd.DataFrame,
                         unit_group: dict[str, str], storms: pd.DataFrame | None = None,
-                        unit_summary: pd.DataFrame | None = None) -> pd.DataFrame:
+                        unit_summary: pd.DataFrame | None = None,
+                        reliability: tuple[list[tuple[str, str, str, float]], pd.DataFrame] | None = None
+                        ) -> pd.DataFrame:
     """Tidy figures of one replication: columns scope, group, metric, value (see sim.figures for the names).
 
     ``faults`` and ``units`` are one replication's records; ``unit_group`` maps each unit id to its group
@@ -217,7 +219,7 @@ def replication_figures(sc: Scenario, faults: pd.DataFrame, units: pd.DataFrame,
     for scope, name, sel in groups:
         values = _zone_figures(tts[sel], ttr[sel], cust[sel], arrive_ok[sel], restore_ok[sel], special[sel])
         rows += [(scope, name, m, v) for m, v in zip(ZONE_METRICS, values, strict=True)]
-    rows += reliability_figures(sc, faults)[0]
+    rows += (reliability or reliability_figures(sc, faults))[0]
     rows += _storm_figures(storms if storms is not None else pd.DataFrame(columns=["faults", "t50_h", "t90_h",
                                                                                    "t99_h"]))
     rows += _etr_figures(faults)

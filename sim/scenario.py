@@ -572,6 +572,8 @@ class Scenario(_Strict):
     mutual_aid: MutualAid | None = None
     prestage: Prestage | None = None
     reliability: Reliability = Reliability()
+    variants: dict[str, dict[str, Any]] = Field(default_factory=dict,
+                                                description="policy variants: overrides merged over this scenario")
     expect: Expect | None = None
     _base_dir: str = PrivateAttr(default=".")  # folder of the scenario file: relative paths in it start here
 
@@ -799,6 +801,25 @@ def _issues(exc: ValidationError, doc: YamlDocument | None) -> list[Issue]:
     return out
 
 
+def _check_variants(sc: Scenario, doc: YamlDocument) -> None:
+    """Build every variant, so a bad override is reported now, at its place under ``variants``."""
+    from sim.variants import variant  # variants build on this module
+
+    issues: list[Issue] = []
+    for name in sc.variants:
+        if not re.match(r"^[A-Za-z0-9_-]+$", name):
+            issues.append(_at(doc, ("variants", name), "expected a variant name of letters, digits, _ and -"))
+            continue
+        try:
+            variant(sc, name)
+        except ScenarioError as exc:
+            for i in exc.issues:
+                path = ("variants", name, *i.path)
+                issues.append(Issue(path, i.message, doc.line_of(path)))
+    if issues:
+        raise ScenarioError(doc.source, issues)
+
+
 def _at(doc: YamlDocument, path: tuple[str | int, ...], message: str) -> Issue:
     """An issue at ``path`` with its line; a value that came from a base file (``extends``) names that file."""
     origin = doc.origin_of(path)
@@ -855,6 +876,8 @@ def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario,
     if post:
         raise ScenarioError(doc.source, _by_line(post))
     sc._base_dir = str(base_dir if base_dir is not None else ".")
+    if sc.variants:
+        _check_variants(sc, doc)
     if sc.arrivals.replay is not None:
         from sim.outagelog import read_log_cached  # the log reader needs this module's LogColumns
 

@@ -63,6 +63,15 @@ class Unit:
         frac = (now - t0) / dur
         return x0 + (x1 - x0) * frac, y0 + (y1 - y0) * frac, (z0 if frac < 0.5 else z1)
 
+    def standing(self, now: float) -> tuple[float, float, int] | None:
+        """Where the unit stands at ``now``, or None while it is driving."""
+        leg = self._leg
+        if leg is None:
+            return self.x, self.y, self.zone
+        if now - leg[0] >= leg[7]:
+            return leg[4], leg[5], leg[6]
+        return None
+
     def callout_delay(self) -> float:
         """Minutes before this unit can leave when called now."""
         return self.callout if self.on_call else 0.0
@@ -97,8 +106,10 @@ class Unit:
         pools = self.centre.idle_vans if self.is_van else self.centre.idle
         if any(self.index in pool for pool in pools):
             now = self.env.now
+            self.centre.make_unavailable(self)  # re-filed under its new place
             self._end_leg(now)
             self._drive_home(now)
+            self.centre.make_available(self)
 
     def finish(self, end: float) -> None:
         """End of run at ``end``: log a drive home still under way as completed, and close the duty period."""
@@ -162,9 +173,15 @@ class Unit:
                 self.rest_until = env.now + self.rest  # fatigue: off duty to rest, then back to its shift
                 self._drive_home(env.now)
 
-    def _drive_to(self, fault: int, job_for_log: int) -> Generator[simpy.Event, Any, float]:
-        """Call-out delay if on call, then the drive to ``fault``; returns the minutes the drive took."""
+    def _drive_to(self, fault: int, job_for_log: int, etr: bool = False) -> Generator[simpy.Event, Any, float]:
+        """Call-out delay if on call, then the drive to ``fault``; returns the minutes the drive took. With
+        ``etr``, the fault's first unit sets the re-estimated restoration time (call-out, drive, typical repair)."""
         env, rec, f = self.env, self.records, self.centre.faults
+        if etr and math.isnan(rec.etr_dispatch[fault]):
+            x, y, z = self.position(env.now)
+            rec.etr_dispatch[fault] = env.now + self.callout_delay() + self.travel.minutes(
+                self.travel.distance(x, y, float(f.x[fault]), float(f.y[fault])), z, int(f.zone[fault])) \
+                / self.speed_factor + self.centre.typical_repair[fault]
         if self.on_call and self.callout > 0:
             self._end_leg(env.now)
             t0 = env.now
@@ -192,30 +209,25 @@ class Unit:
             rec.dispatched[fault] = env.now
             rec.unit[fault] = self.index
         rec.units_sent[fault] += 1
-        minutes = self.callout_delay() + self.travel.minutes(
-            self.travel.distance(*self.position(env.now)[:2], float(f.x[fault]), float(f.y[fault])),
-            self.position(env.now)[2], int(f.zone[fault])) / self.speed_factor
-        if math.isnan(rec.etr_dispatch[fault]):
-            rec.etr_dispatch[fault] = env.now + minutes + self.centre.typical_repair[fault]
-        yield from self._drive_to(fault, fault)
+        yield from self._drive_to(fault, fault, etr=True)
         now = env.now
         if not rec.on_site[fault] <= now:
             rec.on_site[fault] = now
         if job.arrive():
             rec.repair_start[fault] = now
-            job.started.succeed()
+            job.start()
             yield env.timeout(float(f.repair[fault]) / job.speed())
             rec.repaired[fault] = env.now
             if not rec.restored[fault] <= env.now:
                 rec.restored[fault] = env.now
             self.centre.repaired(fault)
-            job.done.succeed()
+            job.finish()
         else:
-            if not job.started.triggered:
-                yield job.started
+            if not job.is_started:
+                yield job.when_started()
                 rec.activity(self.index, fault, WAIT, now, env.now, self.x, self.y, self.x, self.y, 0.0)
                 rec.waited[self.index] += env.now - now
-            yield job.done
+            yield job.when_done()
         rec.activity(self.index, fault, WORK, float(rec.repair_start[fault]), env.now, self.x, self.y, self.x,
                      self.y, 0.0)
 

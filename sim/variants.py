@@ -1,0 +1,183 @@
+"""Policy variants of a scenario, and their comparison with the baseline on common random numbers.
+
+A scenario may declare ``variants: {name: {overrides}}``; each variant is the scenario with its overrides merged
+over it (mappings key by key, anything else replaces), run with the same seed. Faults and repair draws come from
+streams keyed by their zone, type and storm, never by the units, so the baseline and a variant see the same storm
+season and the difference of a figure is measured replication by replication (a paired difference, whose
+interval is much narrower than that of two independent runs).
+
+Values can also be set by path: ``depots.city.units[overhead].count`` (a list item by its ``name``, or by index
+``units[0]``), as sweeps and the staffing search do.
+
+>>> data = {"depots": {"city": {"units": [{"name": "overhead", "count": 2}]}}}
+>>> set_path(data, "depots.city.units[overhead].count", 5)["depots"]["city"]["units"][0]["count"]
+5
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from sim.errors import InputError
+from sim.experiment import run_many
+from sim.figures import figure_name, parse_figure
+from sim.metrics import confidence_interval
+from sim.results import Result
+from sim.scenario import Scenario, load_scenario
+from sim.yamlsource import merge
+
+HEADLINE = ("all.arrive", "all.restore", "all.restore_customers", "urban.arrive", "rural.arrive", "mountain.arrive",
+            "ieee.all.SAIDI", "units.all.cost")
+"""Figures compared by default (those the scenario has)."""
+
+_PART = re.compile(r"([^.\[\]]+)|\[([^\]]+)\]")
+
+
+def _parts(path: str) -> list[str | int]:
+    out: list[str | int] = []
+    for name, index in _PART.findall(path):
+        if name:
+            out.append(name)
+        else:
+            out.append(int(index) if index.lstrip("-").isdigit() else f"[{index}]")
+    if not out:
+        raise InputError(f"{path!r}: expected a path such as depots.city.units[overhead].count")
+    return out
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """Set ``path`` in scenario data (in place, and returned): ``a.b[2].c``, or ``units[name]`` for the list item
+    whose ``name`` is ``name``. Missing mapping keys are created; a missing list item is an error."""
+    node: Any = data
+    parts = _parts(path)
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(part, str) and part.startswith("["):
+            key = part[1:-1]
+            if not isinstance(node, list):
+                raise InputError(f"{path!r}: {key!r} selects a list item, but here is no list")
+            match = [k for k, item in enumerate(node) if isinstance(item, dict) and item.get("name") == key]
+            if not match:
+                names = [item.get("name") for item in node if isinstance(item, dict)]
+                raise InputError(f"{path!r}: no item named {key!r}; expected one of {names}")
+            part = match[0]
+        if isinstance(part, int):
+            if not isinstance(node, list) or not -len(node) <= part < len(node):
+                raise InputError(f"{path!r}: no list item {part}")
+        elif not isinstance(node, dict):
+            raise InputError(f"{path!r}: {part!r} is below a value that is not a mapping")
+        if last:
+            node[part] = value
+        else:
+            if isinstance(node, dict) and part not in node:
+                node[part] = {}
+            node = node[part]
+    return data
+
+
+def variant(sc: Scenario, name: str) -> Scenario:
+    """The scenario of variant ``name``: overrides merged over the baseline, same seed, named ``base.name``."""
+    if name not in sc.variants:
+        raise InputError(f"{sc.name}: no variant {name!r}; expected one of {list(sc.variants)}")
+    data = sc.resolved()
+    data.pop("variants", None)
+    data = merge(data, copy.deepcopy(sc.variants[name]))
+    data["name"] = f"{sc.name}.{name}"
+    data.pop("expect", None)
+    return load_scenario(data, base_dir=sc._base_dir)
+
+
+def baseline(sc: Scenario) -> Scenario:
+    """The scenario without its variants (what the variants are compared with)."""
+    data = sc.resolved()
+    data.pop("variants", None)
+    return load_scenario(data, base_dir=sc._base_dir)
+
+
+@dataclass
+class Comparison:
+    """Paired differences of each figure between every variant and the baseline."""
+
+    base: Result
+    variants: dict[str, Result]
+    table: pd.DataFrame  # variant, figure, baseline, value, difference, ci_low, ci_high, significant, replications
+    confidence: float
+
+    def text(self) -> str:
+        """The comparison as the CLI prints it."""
+        from sim.texttable import text_table
+
+        rows = []
+        for r in self.table.itertuples(index=False):
+            rows.append([r.variant, r.figure, f"{r.baseline:.4g}", f"{r.value:.4g}", f"{r.difference:+.4g}",
+                         f"[{r.ci_low:+.4g}, {r.ci_high:+.4g}]", "yes" if r.significant else "no"])
+        head = ["variant", "figure", "baseline", "variant", "difference", f"{100 * self.confidence:g} % interval",
+                "significant"]
+        n = int(self.table["replications"].max()) if len(self.table) else 0
+        return text_table(head, rows) + (f"\n{n} replications on common random numbers; an interval that excludes "
+                                         "0 is significant")
+
+
+def paired(base: Result, other: Result, figures: list[str], level: float) -> list[dict[str, Any]]:
+    """Paired t intervals of ``other - base`` for each figure, replication by replication."""
+    def values(res: Result, scope: str, group: str, metric: str) -> pd.Series:
+        p = res.per_replication
+        sel = p[(p["scope"] == scope) & (p["group"] == group) & (p["metric"] == metric)]
+        return sel.set_index("replication")["value"]
+
+    rows = []
+    for ref in figures:
+        scope, group, metric = parse_figure(ref)
+        a, b = values(base, scope, group, metric), values(other, scope, group, metric)
+        if a.empty or b.empty:
+            continue
+        d = (b - a).dropna()
+        ci = confidence_interval(d.to_numpy(), level)
+        significant = bool(not math.isnan(ci.low) and (ci.low > 0 or ci.high < 0))
+        rows.append({"figure": figure_name(scope, group, metric), "baseline": float(a.mean()),
+                     "value": float(b.mean()), "difference": ci.mean, "ci_low": ci.low, "ci_high": ci.high,
+                     "significant": significant, "replications": ci.n})
+    return rows
+
+
+def compare(sc: Scenario, names: list[str] | None = None, figures: list[str] | None = None,
+            replications: int | None = None, until_significant: bool = False, max_replications: int = 320,
+            confidence: float = 0.95, workers: int | None = 1, progress: bool = False,
+            dask: str | None = None) -> Comparison:
+    """Run the baseline and its variants on the same seed and compare them.
+
+    ``until_significant``: double the replications until every paired interval excludes 0 or
+    ``max_replications`` is reached (a storm season terminates: more replications, not longer runs).
+    """
+    names = list(sc.variants) if names is None else names
+    if not names:
+        raise InputError(f"{sc.name}: the scenario has no variants; expected a variants: section")
+    base_sc = baseline(sc)
+    scenarios = [base_sc, *(variant(sc, n) for n in names)]
+    known = set(_figure_refs(base_sc))
+    wanted = [f for f in (figures or list(HEADLINE)) if f in known]
+    n = replications or sc.replications
+    while True:
+        runs = run_many([s.with_changes(replications=n) for s in scenarios], workers=workers, progress=progress,
+                        desc="compare", keep_records=False, dask=dask)
+        rows = []
+        for name, res in zip(names, runs[1:], strict=True):
+            rows += [{"variant": name, **r} for r in paired(runs[0], res, wanted, confidence)]
+        table = pd.DataFrame(rows, columns=["variant", "figure", "baseline", "value", "difference", "ci_low",
+                                            "ci_high", "significant", "replications"])
+        done = bool(table["significant"].all()) if len(table) else True
+        if not until_significant or done or n >= max_replications:
+            return Comparison(runs[0], dict(zip(names, runs[1:], strict=True)), table, confidence)
+        n = min(max_replications, 2 * n)
+
+
+def _figure_refs(sc: Scenario) -> list[str]:
+    from sim.figures import known_figures
+
+    return known_figures(list(sc.zones), sc.unit_groups(), list(sc.fault_types))
