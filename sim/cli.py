@@ -20,6 +20,7 @@ from sim.experiment import run
 from sim.faults import replay_report
 from sim.fit import assess, fit_log, write_fragment
 from sim.outagelog import read_log
+from sim.report import comparison_report, run_report, sweep_report, write_html
 from sim.results import package_version
 from sim.scenario import LogColumns, load_scenario
 from sim.staff import search
@@ -94,6 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--max-runs", type=_whole(1), default=50)
     s.add_argument("--workers", "-j", type=_whole(1), default=None)
     s.add_argument("--dask", metavar="ADDRESS")
+    rp = sub.add_parser("report", help="rebuild report.html of a saved results folder")
+    rp.add_argument("folder", type=Path, metavar="DIR")
     f = sub.add_parser("fit", help="fit the arrival model to a historical outage log; write a scenario fragment")
     f.add_argument("log", type=Path, metavar="LOG.csv")
     f.add_argument("--out", type=Path, help="fragment to write (default: LOG.fit.yaml beside the log), plus "
@@ -140,6 +143,17 @@ def _fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(folder: Path) -> int:
+    need = ["summary.json", "scenario.resolved.yaml"]
+    missing = [n for n in need if not (folder / n).is_file()]
+    if missing:
+        raise InputError(f"{folder}: not a results folder (no {', '.join(missing)}); expected a folder written by "
+                         "stormcrew run")
+    path = write_html(run_report(folder), folder / "report.html")
+    print(f"report: {path}")
+    return 0
+
+
 def _compare(args: argparse.Namespace) -> int:
     sc = load_scenario(args.file)
     t0 = time.perf_counter()
@@ -151,6 +165,7 @@ def _compare(args: argparse.Namespace) -> int:
         tmp = out / ".comparison.parquet.tmp"
         c.table.to_parquet(tmp, index=False)
         tmp.replace(out / "comparison.parquet")
+        write_html(comparison_report(c.table, f"stormcrew compare: {sc.name}"), out / "report.html")
     except OSError as exc:
         raise InputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
     print(c.text())
@@ -169,8 +184,9 @@ def _sweep(args: argparse.Namespace) -> int:
                    & summary["metric"].isin(["arrive", "restore"])]
     table = head.pivot(index="point", columns="metric", values="mean").join(res.points.set_index("point"))
     print(table.to_string(float_format=lambda v: f"{v:.4f}"))
+    write_html(sweep_report(summary, res.points, f"stormcrew sweep: {sc.name}"), out / "report.html")
     print(f"sweep: {len(res.points)} points, {res.ran} replications run, {res.skipped} already done; "
-          f"dataset: {out}/figures (partitioned by point)")
+          f"dataset: {out}/figures (partitioned by point); report: {out}/report.html")
     return 0
 
 
@@ -246,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         if args.command == "fit":
             return _fit(args)
+        if args.command == "report":
+            return _report(args.folder)
         if args.command == "compare":
             return _compare(args)
         if args.command == "sweep":

@@ -4,8 +4,9 @@ Folder contents: ``faults.parquet``, ``units.parquet``, ``replications.parquet``
 replication), ``storms.parquet`` (one row per storm per replication, with its restoration times),
 ``restoration.parquet`` (storm restoration curves), ``timeseries.parquet`` (hourly customers out, backlog, units
 busy), ``days.parquet`` (daily IEEE indices and major event days), ``dispatches.parquet`` (every dispatch),
-``unit_summary.parquet`` (each unit's duty, overtime, waiting, call-outs and cost), ``summary.json`` and
-``scenario.resolved.yaml`` (the resolved scenario with its hash, the package version and the seed).
+``unit_summary.parquet`` (each unit's duty, overtime, waiting, call-outs and cost), ``summary.json``,
+``scenario.resolved.yaml`` (the resolved scenario with its hash, the package version and the seed) and
+``report.html`` (sim.report: the figures a planner looks at, self-contained).
 """
 
 from __future__ import annotations
@@ -148,6 +149,9 @@ class Result:
             (tmp / "summary.json").write_text(json.dumps(self.summary_dict(), indent=2) + "\n")
             resolved = {**self.meta(), "resolved": self.scenario.resolved()}
             (tmp / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
+            from sim.report import run_report  # the report reads the folder just written
+
+            (tmp / "report.html").write_text(run_report(tmp), encoding="utf-8")
             os.chmod(tmp, 0o755)
             old = None
             if out.exists():

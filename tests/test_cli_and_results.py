@@ -15,7 +15,7 @@ from tests.conftest import DEFAULT_SCENARIO
 
 FILES = {"faults.parquet", "units.parquet", "replications.parquet", "storms.parquet", "summary.json",
          "scenario.resolved.yaml", "timeseries.parquet", "restoration.parquet", "days.parquet", "dispatches.parquet",
-         "unit_summary.parquet"}
+         "unit_summary.parquet", "report.html"}
 
 
 @pytest.fixture(scope="module")
