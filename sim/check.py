@@ -210,14 +210,16 @@ def check(paths: list[Path], workers: int | None = None, baselines: Path | None 
     for f in files:
         try:
             doc = read_yaml(f)
-            if not (isinstance(doc.data, dict) and "expect" in doc.data):
+            if not (isinstance(doc.data, dict) and ("expect" in doc.data or "extends" in doc.data)):
                 report.skipped.append(str(f))
                 continue
             sc = load_scenario(doc)
         except ScenarioError as exc:
             problems.append(exc)
             continue
-        assert sc.expect is not None
+        if sc.expect is None:  # expect: null, or inherited from none
+            report.skipped.append(str(f))
+            continue
         scenarios.append(sc.with_changes(replications=sc.expect.replications or sc.replications))
     if problems:
         raise CheckInputError(problems)

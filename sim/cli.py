@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import sys
 import time
@@ -20,8 +21,9 @@ from sim.experiment import run
 from sim.faults import replay_report
 from sim.fit import assess, fit_log, write_fragment
 from sim.outagelog import read_log
-from sim.report import comparison_report, run_report, sweep_report, write_html
+from sim.report import comparison_report, map_page, run_report, sweep_report, write_html
 from sim.results import package_version
+from sim.roads import generate_area, to_geojson
 from sim.scenario import LogColumns, load_scenario
 from sim.staff import search
 from sim.sweep import parse_assignment, sweep
@@ -95,6 +97,14 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--max-runs", type=_whole(1), default=50)
     s.add_argument("--workers", "-j", type=_whole(1), default=None)
     s.add_argument("--dask", metavar="ADDRESS")
+    mp = sub.add_parser("map", help="map of where units can reach within each zone's arrival limit (no run)")
+    mp.add_argument("file", type=Path, metavar="FILE")
+    mp.add_argument("--out", type=Path, help="HTML file (default: results/<name>-map.html)")
+    ga = sub.add_parser("generate-area", help="write a synthetic service area's roads as GeoJSON (metres)")
+    ga.add_argument("out", type=Path, metavar="OUT.geojson")
+    ga.add_argument("--seed", type=_whole(0), default=1)
+    ga.add_argument("--detail", type=_whole(1), default=1, help="intermediate points per road, x this")
+    ga.add_argument("--block-km", type=float, default=1.0, help="city block size")
     rp = sub.add_parser("report", help="rebuild report.html of a saved results folder")
     rp.add_argument("folder", type=Path, metavar="DIR")
     f = sub.add_parser("fit", help="fit the arrival model to a historical outage log; write a scenario fragment")
@@ -264,6 +274,16 @@ def main(argv: list[str] | None = None) -> int:
             return _fit(args)
         if args.command == "report":
             return _report(args.folder)
+        if args.command == "map":
+            sc = load_scenario(args.file)
+            path = write_html(map_page(sc), args.out or Path("results") / f"{sc.name}-map.html")
+            print(f"map: {path}")
+            return 0
+        if args.command == "generate-area":
+            nodes, edges = generate_area(args.seed, args.detail, args.block_km)
+            write_html(json.dumps(to_geojson(nodes, edges)), args.out)
+            print(f"{args.out}: {len(nodes):,} nodes, {len(edges):,} road segments")
+            return 0
         if args.command == "compare":
             return _compare(args)
         if args.command == "sweep":

@@ -28,7 +28,7 @@ import numpy as np
 import simpy
 
 from sim.faults import FaultTable
-from sim.travel import StraightLineTravel
+from sim.travel import Travel
 
 if TYPE_CHECKING:
     from sim.records import Records
@@ -163,7 +163,7 @@ class Policy:
 class DispatchCentre:
     """Keeps waiting faults and available units; assigns one to the other."""
 
-    def __init__(self, env: simpy.Environment, faults: FaultTable, travel: StraightLineTravel,
+    def __init__(self, env: simpy.Environment, faults: FaultTable, travel: Travel,
                  need_masks: list[int], records: Records, policy: Policy = Policy(),
                  typical_repair: np.ndarray | None = None, typical_travel: list[float] | None = None,
                  capable: dict[tuple[int, int], int] | None = None, van_types: frozenset[int] = frozenset(),
@@ -242,9 +242,8 @@ class DispatchCentre:
 
     def _eta(self, unit: Unit, fault: int, now: float) -> float:
         x, y, z = unit.position(now)
-        zone = self.fzone[fault]
-        return unit.callout_delay() + self.travel.minutes(
-            self.travel.distance(x, y, self.fx[fault], self.fy[fault]), z, zone) / unit.speed_factor
+        return unit.callout_delay() + self.travel.estimate(x, y, z, self.fx[fault], self.fy[fault],
+                                                            self.fzone[fault], now) / unit.speed_factor
 
     def _candidates(self, pool: IdlePool, fault: int, now: float, need: int) -> list[tuple[float, int, Unit]]:
         """(ETA, index, unit) of idle candidates with any skill of ``need`` (all for need 0), soonest first: one
@@ -260,7 +259,7 @@ class DispatchCentre:
             if key is not None:
                 t = shared.get(key)
                 if t is None:
-                    t = key[3] + travel.minutes(travel.distance(key[0], key[1], fx, fy), key[2], zone) / key[4]
+                    t = key[3] + travel.estimate(key[0], key[1], key[2], fx, fy, zone, now) / key[4]
                     shared[key] = t
             else:
                 t = self._eta(unit, fault, now)

@@ -17,9 +17,10 @@ import simpy
 from sim.dispatch import WAITING, DispatchCentre, Policy
 from sim.duty import Duty
 from sim.faults import FaultTable, generate, zone_of
+from sim.network import make_travel
 from sim.records import Records, UnitInfo
 from sim.scenario import Scenario
-from sim.travel import StraightLineTravel
+from sim.travel import Travel
 from sim.units import Unit
 from sim.weather import minutes_since
 
@@ -32,7 +33,7 @@ def _arrivals(env: simpy.Environment, faults: FaultTable, centre: DispatchCentre
         centre.report(fault, env.now)
 
 
-def _etr_knowledge(sc: Scenario, faults: FaultTable, travel: StraightLineTravel, needs: list[int],
+def _etr_knowledge(sc: Scenario, faults: FaultTable, travel: Travel, needs: list[int],
                    mask: Callable[[list[str]], int]) -> tuple[np.ndarray, list[float], dict[tuple[int, int], int]]:
     """What the dispatch centre knows for its ETRs: each fault's typical repair (its type's mean, longer for storm
     damage), the drive from the nearest depot into each zone (to its centre), and the units able to serve each
@@ -46,7 +47,7 @@ def _etr_knowledge(sc: Scenario, faults: FaultTable, travel: StraightLineTravel,
     for zi, (name, zone) in enumerate(sc.zones.items()):
         x0, y0, x1, y1 = zone.area.box
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        times = [travel.minutes(travel.distance(d.location[0], d.location[1], cx, cy), zones.index(d.zone), zi)
+        times = [travel.estimate(d.location[0], d.location[1], zones.index(d.zone), cx, cy, zi, 0.0)
                  for d in sc.depots.values() if name in (d.serves or zones)]
         drive.append(min(times) if times else 0.0)
     capable: dict[tuple[int, int], int] = {}
@@ -78,7 +79,7 @@ def _submasks(masks: list[int]) -> list[int]:
 class _Builder:
     """Creates the units of a replication (also those that join during it) with their duty and queue keys."""
 
-    def __init__(self, sc: Scenario, env: simpy.Environment, centre: DispatchCentre, travel: StraightLineTravel,
+    def __init__(self, sc: Scenario, env: simpy.Environment, centre: DispatchCentre, travel: Travel,
                  records: Records, mask: Callable[[list[str]], int], needs: list[int]):
         self.sc, self.env, self.centre, self.travel, self.records, self.mask = sc, env, centre, travel, records, mask
         self.zone_index = {z: i for i, z in enumerate(sc.zones)}
@@ -226,7 +227,7 @@ def simulate(sc: Scenario, seed: int, replication: int) -> Records:
     def mask(skills: list[str]) -> int:
         return sum(skill_bit[s] for s in set(skills))
 
-    travel = StraightLineTravel(sc.travel.circuity, [z.speed_kmh for z in sc.zones.values()])
+    travel = make_travel(sc, faults, seed, replication)
     needs = [mask(ft.skills) for ft in sc.fault_types.values()]
     records = Records(replication, faults, [])
     env = simpy.Environment()

@@ -52,6 +52,7 @@ class Records:
     units_sent: np.ndarray = field(init=False)
     diverted: np.ndarray = field(init=False)
     van_repaired: np.ndarray = field(init=False)  # the repair was a van's light work
+    special_cause: np.ndarray = field(init=False)  # why a fault was delayed beyond anyone's control ("" if not)
     unit: np.ndarray = field(init=False)
     etr_report: np.ndarray = field(init=False)  # estimated restoration time given when the fault was reported
     etr_dispatch: np.ndarray = field(init=False)  # re-estimated when a unit was sent
@@ -73,6 +74,7 @@ class Records:
         self.units_sent = np.zeros(n, dtype=np.int64)
         self.diverted = np.zeros(n, dtype=np.int64)
         self.van_repaired = np.zeros(n, dtype=bool)
+        self.special_cause = np.full(n, "", dtype=object)
         for _ in self.units:
             self._grow()
         self.unit = np.full(n, -1, dtype=np.int64)
@@ -141,7 +143,7 @@ class Records:
         df.insert(8, "reported_at", pd.Timestamp(f.start) + pd.to_timedelta(f.reported, unit="min"))
         df["time_to_site"] = df["on_site"] - df["reported"]
         df["time_to_restore"] = df["restored"] - df["reported"]
-        df["special_cause"] = ""
+        df["special_cause"] = self.special_cause
         return df
 
     def dispatch_frame(self) -> pd.DataFrame:

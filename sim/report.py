@@ -261,3 +261,64 @@ def write_html(text: str, path: Path) -> Path:
     os.chmod(tmp, 0o644)
     os.replace(tmp, path)
     return path
+
+
+def reach_figure(sc: Any, step_km: float = 1.0) -> go.Figure:
+    """The planner's first question: which places can a unit reach within their zone's arrival limit? Every
+    point of a grid over the zones, coloured by the drive from the nearest depot that serves it (road network or
+    straight lines, as the scenario says), with the points beyond the limit marked."""
+    from sim.faults import FaultTable
+    from sim.network import make_travel
+
+    zones = list(sc.zones)
+    boxes = np.array([z.area.box for z in sc.zones.values()], float)
+    xs = np.arange(boxes[:, 0].min(), boxes[:, 2].max() + step_km / 2, step_km)
+    ys = np.arange(boxes[:, 1].min(), boxes[:, 3].max() + step_km / 2, step_km)
+    gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
+    from sim.faults import zone_of
+
+    gz = zone_of(gx, gy, boxes)
+    keep = gz >= 0
+    gx, gy, gz = gx[keep], gy[keep], gz[keep]
+    empty = FaultTable(np.empty(0), np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0), np.empty(0),
+                       np.empty(0), np.empty(0, np.int64), tuple(zones), tuple(sc.fault_types))
+    travel = make_travel(sc, empty, sc.seed, 0)
+    best = np.full(len(gx), np.inf)
+    for d in sc.depots.values():
+        if not any(g.staffed() for g in d.units):
+            continue
+        dz = zones.index(d.zone)
+        served = np.isin(gz, [zones.index(z) for z in (d.serves or zones)])
+        for k in np.flatnonzero(served):
+            t = travel.estimate(d.location[0], d.location[1], dz, float(gx[k]), float(gy[k]), int(gz[k]), 0.0)
+            best[k] = min(best[k], t)
+    limit = np.array([sc.zones[zones[z]].limits.arrive for z in gz])
+    fig = go.Figure()
+    fig.add_scatter(x=gx, y=gy, mode="markers", name="drive from the nearest depot (min)",
+                    marker={"size": max(3, int(8 * step_km)), "color": np.minimum(best, 240), "colorscale": "Viridis",
+                            "colorbar": {"title": "min"}, "symbol": "square"},
+                    text=[f"{zones[z]}: {b:.0f} min (limit {lim:g})"
+                          for z, b, lim in zip(gz, best, limit, strict=True)])
+    late = best > limit
+    fig.add_scatter(x=gx[late], y=gy[late], mode="markers", name="beyond the zone's arrival limit",
+                    marker={"size": 4, "color": "red", "symbol": "x"})
+    for name, z in sc.zones.items():
+        x0, y0, x1, y1 = z.area.box
+        fig.add_scatter(x=[x0, x1, x1, x0, x0], y=[y0, y0, y1, y1, y0], mode="lines", name=f"zone {name}",
+                        line={"color": "black", "width": 1})
+    fig.add_scatter(x=[d.location[0] for d in sc.depots.values()], y=[d.location[1] for d in sc.depots.values()],
+                    mode="markers+text", text=list(sc.depots), textposition="top center", name="depots",
+                    marker={"symbol": "square", "size": 14, "color": "black"})
+    fig.update_yaxes(scaleanchor="x", title_text="km north")
+    fig.update_xaxes(title_text="km east")
+    share = {zones[z]: float(np.mean(best[gz == z] <= limit[gz == z])) for z in np.unique(gz)}
+    fig.update_layout(title_text="Area within the arrival limit: " + ", ".join(
+        f"{z} {100 * v:.0f} %" for z, v in share.items()),
+        legend={"orientation": "h", "y": -0.12})
+    return fig
+
+
+def map_page(sc: Any) -> str:
+    """``stormcrew map``: the reach map of a scenario, before any run."""
+    return _page(f"stormcrew map: {sc.name}", [("Reach within each zone's arrival limit",
+                                                 _fig(reach_figure(sc), height=700))])

@@ -215,6 +215,14 @@ class HeatWaves(_Strict):
         return m
 
 
+class Closures(_Strict):
+    """On a road network, a storm closes each road in its footprint with probability ``share``; they reopen
+    ``duration`` minutes after the storm began."""
+
+    share: float = Field(gt=0, le=1)
+    duration: Distribution = Distribution.model_validate(720)
+
+
 class KnownStorm(_Strict):
     """A storm of the calendar: when, how long, how many faults per hour, and which zones it hits."""
 
@@ -246,6 +254,8 @@ class Storms(_Strict):
     radius_km: float = Field(default=10.0, gt=0)
     speed_kmh: float = Field(default=30.0, ge=0)
     repair_factor: float = Field(default=1.0, gt=0, description="storm damage takes this much longer to repair")
+    slowdown: float = Field(default=1.0, gt=0, le=1, description="speed factor in the footprint while it lasts")
+    closures: Closures | None = None
     calendar: list[KnownStorm] = Field(default_factory=list)
 
     _weights = field_validator("hour_of_day")(_check_weights)
@@ -427,10 +437,28 @@ class Depot(_Strict):
 
 
 class Travel(_Strict):
-    """Straight-line travel: distance x circuity, half the way at each end's zone speed."""
+    """How units drive. ``straight_line``: distance x circuity, half the way at each end's zone speed.
+    ``road_network``: shortest routes over the roads of ``network`` (GeoJSON LineStrings or an OSMnx GraphML
+    file, relative to the scenario file; coordinates in degrees, projected around ``origin``, or in metres),
+    at ``speeds`` by road class times the ``terrain`` factor of the zone a road lies in; points snap to the
+    nearest junction and drive the snap at ``snap_speed_kmh``. ``variability``: a random factor on every trip's
+    time (e.g. lognorm with scale 1)."""
 
-    model: Literal["straight_line"] = "straight_line"
+    model: Literal["straight_line", "road_network"] = "straight_line"
     circuity: float = Field(default=1.3, ge=1.0, description="road km per straight-line km")
+    network: str | None = None
+    units: Literal["auto", "degrees", "metres"] = "auto"
+    origin: tuple[float, float] | None = None
+    speeds: dict[str, float] = Field(default_factory=dict, description="km/h by road class")
+    terrain: dict[str, float] = Field(default_factory=dict, description="speed factor by zone")
+    snap_speed_kmh: float = Field(default=15.0, gt=0)
+    variability: Distribution | None = None
+
+    @model_validator(mode="after")
+    def _network_given(self) -> Travel:
+        if self.model == "road_network" and not self.network:
+            raise ValueError("model road_network needs network: a GeoJSON or GraphML file of roads")
+        return self
 
 
 class Reliability(_Strict):
@@ -629,6 +657,15 @@ def _cross_check(sc: Scenario) -> list[Issue]:
     for name, depot in sc.depots.items():
         if depot.zone not in sc.zones:
             issues.append(Issue(("depots", name, "zone"), f"unknown zone {depot.zone!r}; expected one of {zones}"))
+        else:
+            x0, y0, x1, y1 = sc.zones[depot.zone].area.box
+            x, y = depot.location
+            if not (x0 <= x <= x1 and y0 <= y <= y1):
+                inside = [z for z, zz in sc.zones.items() if zz.area.box[0] <= x <= zz.area.box[2]
+                          and zz.area.box[1] <= y <= zz.area.box[3]]
+                issues.append(Issue(("depots", name, "location"), f"[{x:g}, {y:g}] is outside zone {depot.zone!r} "
+                                    f"{list(sc.zones[depot.zone].area.box)}; "
+                                    + (f"it lies in {inside[0]!r}" if inside else "it lies outside every zone")))
         for i, z in enumerate(depot.serves or []):
             if z not in sc.zones:
                 issues.append(Issue(("depots", name, "serves", i), f"unknown zone {z!r}; expected one of {zones}"))
@@ -848,6 +885,8 @@ def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario,
         return source
     if isinstance(source, YamlDocument):
         doc = source
+        if base_dir is None and not doc.source.startswith("<"):
+            base_dir = Path(doc.source).parent
     elif isinstance(source, dict):
         doc = YamlDocument("<scenario dict>", json.loads(json.dumps(source, default=str)))
     elif isinstance(source, (str, Path)) and "\n" not in str(source):
@@ -876,6 +915,15 @@ def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario,
     if post:
         raise ScenarioError(doc.source, _by_line(post))
     sc._base_dir = str(base_dir if base_dir is not None else ".")
+    if sc.travel.model == "road_network":
+        from sim.network import load_network  # reads and prepares the roads (cached), or says what is wrong
+
+        at = ("travel", "network")
+        try:
+            load_network(sc)
+        except ScenarioError as exc:
+            raise ScenarioError(doc.source, [Issue(at, f"{i.message} in {exc.source}", doc.line_of(at))
+                                             for i in exc.issues]) from None
     if sc.variants:
         _check_variants(sc, doc)
     if sc.arrivals.replay is not None:

@@ -17,7 +17,7 @@ import simpy
 from sim.dispatch import CLAIMED, NONE, DispatchCentre, Job
 from sim.duty import Duty
 from sim.records import CALLOUT, RETURN, TRAVEL, WAIT, WORK, Records
-from sim.travel import StraightLineTravel
+from sim.travel import Travel
 
 Leg = tuple[float, float, float, int, float, float, int, float, float]  # t0, x0, y0, z0, x1, y1, z1, minutes, km
 
@@ -26,7 +26,7 @@ class Unit:
     """A unit with its skills (bit mask), home, the zones it serves, its duty hours and how it works."""
 
     def __init__(self, env: simpy.Environment, index: int, skills: int, serves: tuple[int, ...],
-                 home: tuple[float, float, int], centre: DispatchCentre, travel: StraightLineTravel,
+                 home: tuple[float, float, int], centre: DispatchCentre, travel: Travel,
                  records: Records, duty: Duty | None = None, kind: str = "crew", queue_keys: tuple = (),
                  work_speed: float = 1.0, speed_factor: float = 1.0, on_call: bool = False, callout: float = 0.0,
                  max_hours: float | None = None, rest: float = 480.0,
@@ -89,10 +89,9 @@ class Unit:
 
     def _drive_home(self, now: float) -> None:
         hx, hy, hz = self._home_now()
-        km = self.travel.distance(self.x, self.y, hx, hy)
-        if km > 0:
-            self._leg = (now, self.x, self.y, self.zone, hx, hy, hz,
-                         self.travel.minutes(km, self.zone, hz) / self.speed_factor, km)
+        if (hx, hy) != (self.x, self.y):
+            km, minutes, _ = self.travel.trip(self.x, self.y, self.zone, hx, hy, hz, now)
+            self._leg = (now, self.x, self.y, self.zone, hx, hy, hz, minutes / self.speed_factor, km)
             self._leg_kind = RETURN
 
     def _home_now(self) -> tuple[float, float, int]:
@@ -179,8 +178,8 @@ class Unit:
         env, rec, f = self.env, self.records, self.centre.faults
         if etr and math.isnan(rec.etr_dispatch[fault]):
             x, y, z = self.position(env.now)
-            rec.etr_dispatch[fault] = env.now + self.callout_delay() + self.travel.minutes(
-                self.travel.distance(x, y, float(f.x[fault]), float(f.y[fault])), z, int(f.zone[fault])) \
+            rec.etr_dispatch[fault] = env.now + self.callout_delay() + self.travel.estimate(
+                x, y, z, float(f.x[fault]), float(f.y[fault]), int(f.zone[fault]), env.now) \
                 / self.speed_factor + self.centre.typical_repair[fault]
         if self.on_call and self.callout > 0:
             self._end_leg(env.now)
@@ -191,9 +190,12 @@ class Unit:
         now = env.now
         self._end_leg(now)
         fx, fy, fz = float(f.x[fault]), float(f.y[fault]), int(f.zone[fault])
-        km = self.travel.distance(self.x, self.y, fx, fy)
-        minutes = self.travel.minutes(km, self.zone, fz) / self.speed_factor
-        rec.dispatch(self.index, fault, now, self.x, self.y, km, minutes)
+        expected = self.travel.estimate(self.x, self.y, self.zone, fx, fy, fz, now) / self.speed_factor
+        km, minutes, cause = self.travel.trip(self.x, self.y, self.zone, fx, fy, fz, now)
+        minutes /= self.speed_factor
+        if cause:
+            rec.special_cause[fault] = cause
+        rec.dispatch(self.index, fault, now, self.x, self.y, km, expected)
         self._leg = (now, self.x, self.y, self.zone, fx, fy, fz, minutes, km)
         self._leg_kind = TRAVEL
         if minutes > 0:

@@ -284,15 +284,16 @@ def test_units_are_prestaged_before_a_known_storm(tmp_path: Path) -> None:
     """A calendar storm at 12:00 in the far corner; with prestage 6 h ahead, the idle crew leaves its depot at
     06:00 for the staging point (80, 80), and is on site at the storm's first fault sooner than from the depot."""
     storm = {"mix": {"fault": 1}, "calendar": [{"start": "2026-06-01 12:00", "duration": "1 h",
-                                                "faults_per_hour": 5, "zones": ["urban"]}], "radius_km": 1}
+                                                "faults_per_hour": 5, "zones": ["rural"]}], "radius_km": 1}
     depot = {"d": {"zone": "urban", "location": [0, 0], "units": [{"name": "line", "skills": ["line"], "count": 1}]}}
 
     def run(prestage: dict | None) -> Any:
         sc = designed(tmp_path, [("2026-06-01 00:00", 1, 1, 1)], depot)
         data = sc.resolved()
         data["arrivals"] = {"storms": storm}
-        data["zones"]["urban"]["area"]["box"] = [70, 70, 90, 90]
-        data["zones"]["urban"]["limits"] = {"arrive": 30, "restore": 240}
+        data["zones"]["urban"]["area"]["box"] = [0, 0, 60, 60]
+        data["zones"]["rural"] = {"speed_kmh": 60, "area": {"box": [70, 70, 90, 90]},
+                                  "limits": {"arrive": 60, "restore": 360}}
         if prestage:
             data["prestage"] = prestage
         return sim.run(data, replications=1, seed=2)
