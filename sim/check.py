@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from sim.atomic import write_text
 from sim.errors import InputError, ScenarioError
 from sim.experiment import run_many
-from sim.figures import figure_name, parse_figure
+from sim.figures import figure_name
 from sim.metrics import confidence_interval, welch_halfwidth
 from sim.results import Result, package_version
 from sim.scenario import Expectation, Scenario, load_scenario
@@ -146,11 +145,8 @@ def judge(sc: Scenario, result: Result) -> list[Outcome]:
     """Judge ``sc``'s expectations on ``result``."""
     assert sc.expect is not None
     out = []
-    per_rep = result.per_replication
     for e in sc.expect.checks:
-        scope, group, metric = parse_figure(e.figure)
-        values = per_rep[(per_rep["scope"] == scope) & (per_rep["group"] == group) & (per_rep["metric"] == metric)]
-        ci = confidence_interval(values["value"], sc.expect.confidence)
+        ci = confidence_interval(result.values(e.figure), sc.expect.confidence)
         if e.rule == "mean":
             judged = ci.mean
         else:  # the bound on the passing side must clear the threshold
@@ -188,11 +184,7 @@ def compare(name: str, baseline: dict[str, Any], result: Result, confidence: flo
 
 
 def _write_json_atomically(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def check(paths: list[Path], workers: int | None = None, baselines: Path | None = DEFAULT_BASELINES,

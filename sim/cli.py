@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from sim.atomic import write_with
 from sim.check import DEFAULT_BASELINES, CheckInputError, check
 from sim.errors import InputError, ScenarioError
 from sim.experiment import run
@@ -171,10 +172,7 @@ def _compare(args: argparse.Namespace) -> int:
                 workers=args.workers, progress=True, dask=args.dask)
     out = args.out or Path("results") / f"{sc.name}-compare"
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        tmp = out / ".comparison.parquet.tmp"
-        c.table.to_parquet(tmp, index=False)
-        tmp.replace(out / "comparison.parquet")
+        write_with(out / "comparison.parquet", lambda tmp: c.table.to_parquet(tmp, index=False))
         write_html(comparison_report(c.table, f"stormcrew compare: {sc.name}"), out / "report.html")
     except OSError as exc:
         raise InputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None

@@ -6,9 +6,10 @@ workers ran them or in which order they finished.
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -56,12 +57,37 @@ def _star(args: tuple[Scenario, int, int, bool]) -> Tables:
     return run_replication(*args)
 
 
-def _replications(jobs: list[tuple[Scenario, int, int, bool]], workers: int) -> Iterator[Tables]:
+def execute(fn: Callable[[Any], Any], jobs: list[Any], workers: int = 1, dask: str | None = None,
+            ordered: bool = True) -> Iterator[Any]:
+    """``fn(job)`` for every job: in this process, in ``workers`` local processes, or on the Dask scheduler at
+    ``dask``. ``ordered``: results in job order; otherwise as they finish, with at most two jobs per worker in
+    flight (memory stays flat however many jobs)."""
+    if dask:
+        from distributed import Client, as_completed
+
+        with Client(dask) as client:
+            futures = client.map(fn, jobs, pure=False)
+            for future in (futures if ordered else as_completed(futures)):
+                yield future.result()
+        return
     if workers <= 1 or len(jobs) <= 1:
-        yield from map(_star, jobs)
+        yield from map(fn, jobs)
         return
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        yield from pool.map(_star, jobs)  # map keeps job order
+        if ordered:
+            yield from pool.map(fn, jobs)
+            return
+        pending: set[Future[Any]] = set()
+        queue = iter(jobs)
+        for job in itertools.islice(queue, 2 * workers):
+            pending.add(pool.submit(fn, job))
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+                nxt = next(queue, None)
+                if nxt is not None:
+                    pending.add(pool.submit(fn, nxt))
 
 
 def _resolve(scenario: Scenario | str | Path | dict[str, Any], replications: int | None,
@@ -71,16 +97,6 @@ def _resolve(scenario: Scenario | str | Path | dict[str, Any], replications: int
     if n < 1:
         raise ValueError("replications must be at least 1")
     return sc.with_changes(replications=n, seed=sc.seed if seed is None else int(seed))
-
-
-def _dask_replications(jobs: list[tuple[Scenario, int, int, bool]], address: str) -> Iterator[Tables]:
-    """The same work on an existing Dask distributed cluster: one task per replication, gathered in job order."""
-    from distributed import Client
-
-    with Client(address) as client:
-        futures = client.map(_star, jobs, pure=False)
-        for future in futures:
-            yield future.result()
 
 
 def run_many(scenarios: list[Scenario], workers: int | None = 1, progress: bool = False,
@@ -93,7 +109,7 @@ def run_many(scenarios: list[Scenario], workers: int | None = 1, progress: bool 
     w = (os.cpu_count() or 1) if workers is None else workers
     done: list[Tables] = []
     with tqdm(total=len(jobs), desc=desc, unit="rep", delay=1.0, disable=not progress, leave=False) as bar:
-        for out in (_dask_replications(jobs, dask) if dask else _replications(jobs, w)):
+        for out in execute(_star, jobs, w, dask):
             done.append(out)
             bar.update()
     results, i = [], 0

@@ -399,21 +399,15 @@ def assess(fit: Fit, log: OutageLog | None = None, seasons: int = 20, seed: int 
 
 def write_fragment(report: FitReport, out: Path) -> tuple[Path, Path]:
     """Write the scenario fragment ``out`` (YAML, with the report as comments) and ``out``.fit.html; atomic."""
-    import os
-    import tempfile
-
     import yaml
+
+    from sim.atomic import write_text
 
     text = "\n".join(f"# {line}" for line in report.text().splitlines())
     body = (f"# Fitted by `stormcrew fit` ({dt.date.today().isoformat()}). Merge into a scenario: rename the zone "
             f"and fault type,\n# split per_day over your zones and causes.\n{text}\n"
             + yaml.safe_dump(report.fit.fragment(), sort_keys=False, default_flow_style=None))
     html = out.with_suffix(".fit.html")
-    for path, content in ((out, body), (html, report.figure().to_html(include_plotlyjs=True, full_html=True))):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(content)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+    write_text(out, body)
+    write_text(html, report.figure().to_html(include_plotlyjs=True, full_html=True))
     return out, html

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ import plotly.graph_objects as go
 import yaml
 from plotly.offline import get_plotlyjs
 
+from sim.atomic import write_text
 from sim.figures import ALL
 
 GANTT_DAYS = 7.0
@@ -254,13 +253,7 @@ def sweep_report(summary: pd.DataFrame, points: pd.DataFrame, title: str) -> str
 
 def write_html(text: str, path: Path) -> Path:
     """Write ``text`` to ``path`` atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-    return path
+    return write_text(path, text)
 
 
 def reach_figure(sc: Any, step_km: float = 1.0) -> go.Figure:

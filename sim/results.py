@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim.figures import ALL, SCOPES
+from sim.figures import ALL, SCOPES, parse_figure
 from sim.metrics import MIN_RELIABLE
 from sim.scenario import Scenario
 from sim.texttable import text_table
@@ -81,6 +81,13 @@ class Result:
             raise KeyError(f"no figure {scope}:{group}.{metric}")
         r = row.iloc[0]
         return {"mean": r["mean"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "replications": r["replications"]}
+
+    def values(self, ref: str) -> pd.Series:
+        """One figure (``urban.arrive``, ``ieee.all.SAIDI``...) in every replication, indexed by replication."""
+        scope, group, metric = parse_figure(ref)
+        p = self.per_replication
+        sel = p[(p["scope"] == scope) & (p["group"] == group) & (p["metric"] == metric)]
+        return sel.set_index("replication")["value"]
 
     def meta(self) -> dict[str, Any]:
         """What identifies this result: scenario name and hash, seed, replications, package version."""

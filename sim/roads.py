@@ -21,8 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +31,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
+from sim.atomic import write_with
 from sim.errors import Issue, ScenarioError
 
 DEFAULT_SPEEDS = {"motorway": 100.0, "trunk": 80.0, "primary": 70.0, "secondary": 60.0, "tertiary": 50.0,
@@ -243,11 +242,8 @@ class RoadNetwork:
         out = PreparedNetwork(self.x[used], self.y[used], d_min, d_len, snap_speed_kmh, self.source, u2, v2, cmin,
                               clen)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".roads-", suffix=".npz", dir=path.parent)
-            os.close(fd)
-            np.savez(tmp, nx=out.x, ny=out.y, minutes=d_min, km=d_len, eu=u2, ev=v2, emin=cmin, elen=clen)
-            os.replace(tmp, path)
+            write_with(path, lambda tmp: np.savez(tmp, nx=out.x, ny=out.y, minutes=d_min, km=d_len, eu=u2, ev=v2,
+                                                  emin=cmin, elen=clen), suffix=".npz")
         return out
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim.errors import InputError
 from sim.experiment import run_many
-from sim.figures import known_figures, parse_figure
+from sim.figures import known_figures
 from sim.metrics import confidence_interval
 from sim.scenario import Expectation, Scenario
 from sim.sweep import point_scenario
@@ -92,10 +92,7 @@ def search(sc: Scenario, targets: list[str], bounds: list[tuple[str, list[Any]]]
         runs += 1
         ok = True
         for c in checks:
-            scope, group, metric = parse_figure(c.figure)
-            p = res.per_replication
-            v = p[(p["scope"] == scope) & (p["group"] == group) & (p["metric"] == metric)]["value"]
-            ci = confidence_interval(v, confidence)
+            ci = confidence_interval(res.values(c.figure), confidence)
             bound = ci.low if c.op in (">=", ">") else ci.high
             holds = {">=": bound >= c.value, ">": bound > c.value, "<=": bound <= c.value,
                      "<": bound < c.value}[c.op]

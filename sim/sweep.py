@@ -18,10 +18,6 @@ import copy
 import hashlib
 import itertools
 import json
-import os
-import tempfile
-from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,8 +27,9 @@ import pandas as pd
 import yaml
 from tqdm import tqdm
 
+from sim.atomic import write_with
 from sim.errors import InputError, ScenarioError
-from sim.experiment import run_replication
+from sim.experiment import execute, run_replication
 from sim.metrics import summarise
 from sim.scenario import Scenario, load_scenario
 from sim.variants import set_path
@@ -118,47 +115,13 @@ class SweepResult:
 
 
 def _write_atomic(df: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_with(path, lambda tmp: df.to_parquet(tmp, index=False))
 
 
 def _job(args: tuple[Scenario, int, int, int]) -> tuple[int, int, pd.DataFrame]:
     sc, seed, rep, point = args
     figures = run_replication(sc, seed, rep, keep_records=False)["figures"]
     return point, rep, figures  # the point is the partition (folder point=K), not a column
-
-
-def _run_jobs(jobs: list[tuple[Scenario, int, int, int]], workers: int,
-              dask: str | None) -> Iterator[tuple[int, int, pd.DataFrame]]:
-    if dask:
-        from distributed import Client, as_completed
-
-        with Client(dask) as client:
-            for future in as_completed(client.map(_job, jobs, pure=False)):
-                yield future.result()
-        return
-    if workers <= 1:
-        yield from map(_job, jobs)
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending: set[Future[tuple[int, int, pd.DataFrame]]] = set()
-        queue = iter(jobs)
-        for job in itertools.islice(queue, 2 * workers):  # a bounded window keeps memory flat
-            pending.add(pool.submit(_job, job))
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
-                nxt = next(queue, None)
-                if nxt is not None:
-                    pending.add(pool.submit(_job, nxt))
 
 
 def sweep(sc: Scenario, assignments: list[tuple[str, list[Any]]], out: str | Path, sample: int | None = None,
@@ -190,7 +153,7 @@ def sweep(sc: Scenario, assignments: list[tuple[str, list[Any]]], out: str | Pat
         todo = todo[:limit]
     ran = 0
     with tqdm(total=len(todo), desc="sweep", unit="rep", delay=1.0, disable=not progress, leave=False) as bar:
-        for point, rep, figures in _run_jobs(todo, workers, dask):
+        for point, rep, figures in execute(_job, todo, workers, dask, ordered=False):
             _write_atomic(figures, out / "figures" / f"point={point}" / f"rep={rep}.parquet")
             ran += 1
             bar.update()

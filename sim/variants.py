@@ -126,15 +126,10 @@ class Comparison:
 
 def paired(base: Result, other: Result, figures: list[str], level: float) -> list[dict[str, Any]]:
     """Paired t intervals of ``other - base`` for each figure, replication by replication."""
-    def values(res: Result, scope: str, group: str, metric: str) -> pd.Series:
-        p = res.per_replication
-        sel = p[(p["scope"] == scope) & (p["group"] == group) & (p["metric"] == metric)]
-        return sel.set_index("replication")["value"]
-
     rows = []
     for ref in figures:
         scope, group, metric = parse_figure(ref)
-        a, b = values(base, scope, group, metric), values(other, scope, group, metric)
+        a, b = base.values(ref), other.values(ref)
         if a.empty or b.empty:
             continue
         d = (b - a).dropna()
