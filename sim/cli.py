@@ -44,6 +44,14 @@ def _whole(minimum: int) -> Callable[[str], int]:
     return parse
 
 
+def _execution(p: argparse.ArgumentParser, dask: bool = True) -> None:
+    """The options every command that runs replications shares: where they run."""
+    p.add_argument("--workers", "-j", type=_whole(1), default=None,
+                   help="worker processes (default: one per core); results do not depend on it")
+    if dask:
+        p.add_argument("--dask", metavar="ADDRESS", help="run on this Dask distributed scheduler (tcp://host:8786)")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="stormcrew", description="Simulate outage repair crews through a storm season.")
     p.add_argument("--version", action="version", version=f"stormcrew {package_version()}")
@@ -55,8 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--replications", "-n", type=_whole(1), help="replications (default: the scenario's)")
     r.add_argument("--seed", type=_whole(0), help="master seed (default: the scenario's)")
     r.add_argument("--out", type=Path, help="results folder (default: results/<scenario name>/)")
-    r.add_argument("--workers", "-j", type=_whole(1), default=None,
-                   help="worker processes (default: one per core); results do not depend on it")
+    _execution(r)
     c = sub.add_parser("check", help="run scenarios with an expect: section; exit 1 if a promise is not kept")
     c.add_argument("paths", nargs="*", type=Path, default=[Path("scenarios")], metavar="PATH",
                    help="scenario files or folders of them (default: scenarios/)")
@@ -65,8 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--baselines", type=Path, default=DEFAULT_BASELINES,
                    help="folder of baseline figures, one JSON per scenario (default: results/baselines/)")
     c.add_argument("--update-baseline", action="store_true", help="store this run's figures as the baselines")
-    c.add_argument("--workers", "-j", type=_whole(1), default=None, help="worker processes (default: one per core)")
-    r.add_argument("--dask", metavar="ADDRESS", help="run on this Dask distributed scheduler (tcp://host:8786)")
+    _execution(c, dask=False)
     k = sub.add_parser("compare", help="run a scenario's variants on the same random numbers as the baseline")
     k.add_argument("file", type=Path, metavar="FILE")
     k.add_argument("--variant", action="append", dest="variants", metavar="NAME", help="only these (repeatable)")
@@ -77,8 +83,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="double the replications until every difference is significant or --max-replications")
     k.add_argument("--max-replications", type=_whole(2), default=320)
     k.add_argument("--out", type=Path, help="folder for comparison.parquet (default: results/<name>-compare/)")
-    k.add_argument("--workers", "-j", type=_whole(1), default=None)
-    k.add_argument("--dask", metavar="ADDRESS")
+    _execution(k)
     w = sub.add_parser("sweep", help="run a grid of scenario values into a partitioned parquet dataset (resumable)")
     w.add_argument("file", type=Path, metavar="FILE")
     w.add_argument("--grid", action="append", required=True, metavar="PATH=VALUES",
@@ -86,8 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--sample", type=_whole(1), help="run this many points drawn at random from the grid")
     w.add_argument("--replications", "-n", type=_whole(1))
     w.add_argument("--out", type=Path, help="dataset folder (default: results/<name>-sweep/)")
-    w.add_argument("--workers", "-j", type=_whole(1), default=None)
-    w.add_argument("--dask", metavar="ADDRESS")
+    _execution(w)
     s = sub.add_parser("staff", help="find the cheapest unit counts that keep every target")
     s.add_argument("file", type=Path, metavar="FILE")
     s.add_argument("--target", action="append", required=True, metavar="FIGURE>=VALUE",
@@ -96,8 +100,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="e.g. depots.city.units[overhead].count=1..4; repeatable")
     s.add_argument("--replications", "-n", type=_whole(2))
     s.add_argument("--max-runs", type=_whole(1), default=50)
-    s.add_argument("--workers", "-j", type=_whole(1), default=None)
-    s.add_argument("--dask", metavar="ADDRESS")
+    _execution(s)
     mp = sub.add_parser("map", help="map of where units can reach within each zone's arrival limit (no run)")
     mp.add_argument("file", type=Path, metavar="FILE")
     mp.add_argument("--out", type=Path, help="HTML file (default: results/<name>-map.html)")

@@ -73,6 +73,9 @@ def parse_minutes(value: Any) -> Any:
 Minutes = Annotated[float, BeforeValidator(parse_minutes), Field(gt=0)]
 """A positive duration in minutes (or a string with a unit)."""
 
+MinutesOrZero = Annotated[float, BeforeValidator(parse_minutes), Field(ge=0)]
+"""A duration in minutes that may be zero."""
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -161,6 +164,12 @@ def _check_weights(w: list[float] | None) -> list[float] | None:
     return w
 
 
+def _check_factors(m: dict[str, float]) -> dict[str, float]:
+    if any(v < 0 for v in m.values()):
+        raise ValueError("expected non-negative rate multipliers")
+    return m
+
+
 def _check_months(m: dict[int, float] | None) -> dict[int, float] | None:
     if m is not None:
         bad = [k for k in m if not 1 <= k <= 12]
@@ -206,13 +215,7 @@ class HeatWaves(_Strict):
     calendar: list[Spell] = Field(default_factory=list)
 
     _months = field_validator("month")(_check_months)
-
-    @field_validator("multiplier")
-    @classmethod
-    def _factors(cls, m: dict[str, float]) -> dict[str, float]:
-        if any(v < 0 for v in m.values()):
-            raise ValueError("expected non-negative factors")
-        return m
+    _factors = field_validator("multiplier")(_check_factors)
 
 
 class Closures(_Strict):
@@ -322,13 +325,7 @@ class Arrivals(_Strict):
 
     _weights = field_validator("hour_of_day")(_check_weights)
     _months = field_validator("month")(_check_months)
-
-    @field_validator("prevention")
-    @classmethod
-    def _factors(cls, m: dict[str, float]) -> dict[str, float]:
-        if any(v < 0 for v in m.values()):
-            raise ValueError("expected non-negative rate multipliers")
-        return m
+    _factors = field_validator("prevention")(_check_factors)
 
 
 _CLOCK = re.compile(r"^\s*([01]?[0-9]|2[0-3]):([0-5][0-9])\s*$")
@@ -361,12 +358,7 @@ class Shift(_Strict):
     end: Clock
     count: int = Field(ge=0)
     on_call: bool = False
-    callout: float = Field(default=0.0, ge=0, description="minutes from call to leaving, for on-call units")
-
-    @field_validator("callout", mode="before")
-    @classmethod
-    def _duration(cls, v: Any) -> Any:
-        return parse_minutes(v)
+    callout: MinutesOrZero = Field(default=0.0, description="minutes from call to leaving, for on-call units")
 
 
 class Extra(_Strict):
@@ -399,14 +391,9 @@ class UnitGroup(_Strict):
     work_speed: float = Field(default=1.0, gt=0, description="repair time is divided by this")
     cost_per_hour: float = Field(default=0.0, ge=0, description="cost of one unit per hour on duty")
     overtime_cost_per_hour: float | None = Field(default=None, ge=0, description="default 1.5 x cost_per_hour")
-    max_hours: float | None = Field(default=None, gt=0, description="minutes of work in a row before rest")
-    rest: float = Field(default=480.0, gt=0)
+    max_hours: Minutes | None = Field(default=None, description="minutes of work in a row before rest")
+    rest: Minutes = 480.0
     staging: list[tuple[float, float]] = Field(default_factory=list, description="where idle vans wait")
-
-    @field_validator("max_hours", "rest", mode="before")
-    @classmethod
-    def _duration(cls, v: Any) -> Any:
-        return parse_minutes(v) if v is not None else v
 
     @model_validator(mode="after")
     def _consistent(self) -> UnitGroup:
@@ -492,13 +479,8 @@ class Dispatch(_Strict):
     rule: Literal["nearest_idle_then_oldest", "nearest"] = "nearest"
     order: Literal["oldest", "most_customers", "critical_first", "score"] = "oldest"
     weights: dict[Literal["customers", "critical", "waiting_h"], float] = Field(default_factory=dict)
-    escalate_after: float | None = Field(default=None, gt=0)
+    escalate_after: Minutes | None = None
     divert: list[Divert] = Field(default_factory=list)
-
-    @field_validator("escalate_after", mode="before")
-    @classmethod
-    def _duration(cls, v: Any) -> Any:
-        return parse_minutes(v) if v is not None else v
 
 
 class MutualAid(_Strict):
