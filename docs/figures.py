@@ -1,4 +1,4 @@
-"""Figures shown in the README, made from the sample log with the package's own code.
+"""Figures shown in the README, made from the sample log and the default scenario with the package's own code.
 
 Run with `make figures`; needs Debian's chromium (headless) to turn the plotly HTML into a PNG. The PNGs are
 committed, so neither the tests nor `make run` need a browser.
@@ -14,6 +14,8 @@ from pathlib import Path
 
 from sim.fit import assess, fit_log
 from sim.outagelog import read_log
+from sim.report import reach_figure
+from sim.scenario import load_scenario
 
 HERE = Path(__file__).resolve().parent
 LOG = HERE.parent / "scenarios" / "data" / "western-ma-outages-2013-2018.csv"
@@ -42,6 +44,9 @@ def main() -> None:
     screenshot(fig.to_html(include_plotlyjs=True, full_html=True), HERE / "fit_daily_counts.png")
     (HERE / "fit_daily_counts.txt").write_text(report.text() + "\n")
     print(report.text())
+    reach = reach_figure(load_scenario(HERE.parent / "scenarios" / "storm_season.yaml"))
+    reach.update_layout(width=1200, height=760, margin={"l": 60, "r": 20, "t": 60, "b": 40})
+    screenshot(reach.to_html(include_plotlyjs=True, full_html=True), HERE / "reach_map.png", height=780)
 
 
 if __name__ == "__main__":

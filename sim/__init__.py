@@ -13,7 +13,8 @@ True
 from sim.errors import InputError, Issue, ScenarioError
 from sim.experiment import run
 from sim.results import Result, package_version
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario, load_scenario, scenario_dict
 
 __version__ = package_version()
-__all__ = ["InputError", "Issue", "Result", "Scenario", "ScenarioError", "load_scenario", "run", "__version__"]
+__all__ = ["InputError", "Issue", "Result", "Scenario", "ScenarioError", "load_scenario", "run", "scenario_dict",
+           "__version__"]

@@ -24,7 +24,7 @@ from sim.fit import assess, fit_log, write_fragment
 from sim.outagelog import read_log
 from sim.report import comparison_report, map_page, run_report, sweep_report, write_html
 from sim.results import package_version
-from sim.roads import generate_area, to_geojson
+from sim.roads import generate_area, generated_places, to_geojson
 from sim.scenario import LogColumns, load_scenario
 from sim.staff import search
 from sim.sweep import parse_assignment, sweep
@@ -104,7 +104,8 @@ def _parser() -> argparse.ArgumentParser:
     mp = sub.add_parser("map", help="map of where units can reach within each zone's arrival limit (no run)")
     mp.add_argument("file", type=Path, metavar="FILE")
     mp.add_argument("--out", type=Path, help="HTML file (default: results/<name>-map.html)")
-    ga = sub.add_parser("generate-area", help="write a synthetic service area's roads as GeoJSON (metres)")
+    ga = sub.add_parser("generate-area", help="write a synthetic service area (roads, zones, depots, staging "
+                        "points) as GeoJSON in metres")
     ga.add_argument("out", type=Path, metavar="OUT.geojson")
     ga.add_argument("--seed", type=_whole(0), default=1)
     ga.add_argument("--detail", type=_whole(1), default=1, help="intermediate points per road, x this")
@@ -282,8 +283,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "generate-area":
             nodes, edges = generate_area(args.seed, args.detail, args.block_km)
-            write_html(json.dumps(to_geojson(nodes, edges)), args.out)
-            print(f"{args.out}: {len(nodes):,} nodes, {len(edges):,} road segments")
+            places = generated_places(nodes)
+            write_html(json.dumps(to_geojson(nodes, edges, places)), args.out)
+            print(f"{args.out}: {len(nodes):,} nodes, {len(edges):,} road segments, zones {', '.join(places[0])}, "
+                  f"depots {', '.join(places[1])}, staging points of {', '.join(places[2])}")
             return 0
         if args.command == "compare":
             return _compare(args)

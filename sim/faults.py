@@ -16,6 +16,7 @@ from sim.outagelog import LogReport, project, read_log_cached
 from sim.scenario import Scenario
 from sim.streams import stream
 from sim.weather import Storm, draw_storms, heat_factor, heat_spells, hourly_rates, poisson_times
+from sim.zones import ZoneMap
 
 ORIGINS = ("calm", "heat_wave", "storm", "log")
 """Where a fault came from; ``FaultTable.origin`` holds indices into this tuple."""
@@ -47,18 +48,6 @@ class FaultTable:
 
     def __len__(self) -> int:
         return len(self.reported)
-
-
-def zone_of(x: np.ndarray, y: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """Index of the first box ``[x0, y0, x1, y1]`` (rows of ``boxes``) holding each point, -1 for none.
-
-    >>> zone_of(np.array([1.0, 12.0, 50.0]), np.array([1.0, 1.0, 1.0]), np.array([[0, 0, 10, 10], [10, 0, 20, 10]]))
-    array([ 0,  1, -1])
-    """
-    x, y = np.asarray(x, float)[:, None], np.asarray(y, float)[:, None]
-    b = np.asarray(boxes, float).reshape(-1, 4)
-    inside = (x >= b[:, 0]) & (x <= b[:, 2]) & (y >= b[:, 1]) & (y <= b[:, 3])
-    return np.where(inside.any(axis=1), inside.argmax(axis=1), -1)
 
 
 class _Parts:
@@ -109,8 +98,9 @@ def _background(sc: Scenario, seed: int, rep: int, spells: list[tuple[float, flo
         k = arr.day_to_day ** 2
         factor = stream(seed, rep, "day_factor").gamma(1.0 / k, k, size=n_hours // 24 + 1)
         day = factor[np.arange(n_hours) // 24]
+    zm = sc.zone_map()
     for zone, by_type in arr.per_day.items():
-        x0, y0, x1, y1 = sc.zones[zone].area.box
+        zi = zones.index(zone)
         for ftype, rate in by_type.items():
             per_day = rate.per_day * arr.prevention.get(ftype, 1.0)
             if per_day <= 0:
@@ -120,7 +110,7 @@ def _background(sc: Scenario, seed: int, rep: int, spells: list[tuple[float, flo
             rng = stream(seed, rep, "faults", zone, ftype)
             t = poisson_times(rng, lam * factor * day, sc.horizon)
             n = len(t)
-            x, y = x0 + rng.random(n) * (x1 - x0), y0 + rng.random(n) * (y1 - y0)
+            x, y = zm.sample(rng, zi, n)
             hot = factor[np.minimum((t // 60).astype(np.int64), len(factor) - 1)] != 1.0
             parts.add(t, np.full(n, zones.index(zone)), np.full(n, types.index(ftype)), x, y,
                       sc.fault_types[ftype].repair.sample(stream(seed, rep, "repair", zone, ftype), n),
@@ -128,13 +118,12 @@ def _background(sc: Scenario, seed: int, rep: int, spells: list[tuple[float, flo
                       np.where(hot, HEAT, CALM), _extras(sc, ftype, stream(seed, rep, "extras", zone, ftype), n))
 
 
-def _storm_faults(sc: Scenario, seed: int, rep: int, storm: Storm, boxes: np.ndarray, parts: _Parts) -> None:
+def _storm_faults(sc: Scenario, seed: int, rep: int, storm: Storm, zm: ZoneMap, parts: _Parts) -> None:
     st = sc.arrivals.storms
     assert st is not None
     zones, types = list(sc.zones), list(sc.fault_types)
-    allowed = np.array([zones.index(z) for z in storm.zones])
-    home = boxes[allowed[0]]
-    lo, hi = boxes[:, :2].min(axis=0), boxes[:, 2:].max(axis=0)
+    allowed = [zones.index(z) for z in storm.zones]
+    x_lo, y_lo, x_hi, y_hi = zm.extent()
     total = sum(storm.mix.values())
     hours = (storm.end - storm.start) / 60.0
     for ftype, w in storm.mix.items():
@@ -145,31 +134,30 @@ def _storm_faults(sc: Scenario, seed: int, rep: int, storm: Storm, boxes: np.nda
         n = int(rng.poisson(mu))
         t = storm.start + rng.random(n) * (storm.end - storm.start)
         cx, cy = storm.centre(t)
-        cx, cy = np.clip(cx, lo[0], hi[0]), np.clip(cy, lo[1], hi[1])  # the cell stays over the service area
+        cx, cy = np.clip(cx, x_lo, x_hi), np.clip(cy, y_lo, y_hi)  # the cell stays over the service area
         x = cx + rng.normal(0.0, storm.radius_km, n)
         y = cy + rng.normal(0.0, storm.radius_km, n)
-        z = zone_of(x, y, boxes[allowed])
+        z = zm.locate(x, y, allowed)
         for _ in range(50):  # faults only where there is network: redraw around the track
             out = np.flatnonzero(z < 0)
             if not len(out):
                 break
             x[out] = cx[out] + rng.normal(0.0, storm.radius_km, len(out))
             y[out] = cy[out] + rng.normal(0.0, storm.radius_km, len(out))
-            z[out] = zone_of(x[out], y[out], boxes[allowed])
-        lost = z < 0
-        x[lost] = np.clip(x[lost], home[0], home[2])
-        y[lost] = np.clip(y[lost], home[1], home[3])
-        z[lost] = 0
+            z[out] = zm.locate(x[out], y[out], allowed)
+        lost = z < 0  # far from the track's zones after every redraw: the nearest point of the storm's first zone
+        x[lost], y[lost] = zm.clamp(allowed[0], x[lost], y[lost])
+        z[lost] = allowed[0]
         keep = t < sc.horizon
         n = int(keep.sum())
         repair = sc.fault_types[ftype].repair.sample(stream(seed, rep, "storm_repair", storm.key, ftype), n)
-        parts.add(t[keep], allowed[z[keep]], np.full(n, types.index(ftype)), x[keep], y[keep],
+        parts.add(t[keep], z[keep], np.full(n, types.index(ftype)), x[keep], y[keep],
                   repair * st.repair_factor,
                   _customers(sc, ftype, stream(seed, rep, "storm_customers", storm.key, ftype), n),
                   storm.number, STORM, _extras(sc, ftype, stream(seed, rep, "storm_extras", storm.key, ftype), n))
 
 
-def _replay(sc: Scenario, seed: int, rep: int, boxes: np.ndarray, parts: _Parts) -> LogReport:
+def _replay(sc: Scenario, seed: int, rep: int, parts: _Parts) -> LogReport:
     rp = sc.arrivals.replay
     assert rp is not None
     log = read_log_cached(sc.path_of(rp.log), rp.columns)
@@ -184,7 +172,7 @@ def _replay(sc: Scenario, seed: int, rep: int, boxes: np.ndarray, parts: _Parts)
     else:
         assert rp.origin is not None
         x, y = project(f["longitude"].to_numpy(), f["latitude"].to_numpy(), rp.origin)
-    z = zone_of(x, y, boxes)
+    z = sc.zone_map().locate(x, y)
     report.drop("a location outside every zone", f["line"].to_numpy()[z < 0])
     inside = z >= 0
     f, t, x, y, z = f[inside], t[inside], x[inside], y[inside], z[inside]
@@ -216,14 +204,14 @@ def _replay(sc: Scenario, seed: int, rep: int, boxes: np.ndarray, parts: _Parts)
 
 def generate(sc: Scenario, seed: int, replication: int) -> FaultTable:
     """Draw the faults of ``replication`` for scenario ``sc``."""
-    boxes = np.array([z.area.box for z in sc.zones.values()], dtype=float)
+    zm = sc.zone_map()
     spells = heat_spells(sc, seed, replication)
     storms = draw_storms(sc, seed, replication)
     parts = _Parts()
     _background(sc, seed, replication, spells, parts)
     for storm in storms:
-        _storm_faults(sc, seed, replication, storm, boxes, parts)
-    report = _replay(sc, seed, replication, boxes, parts) if sc.arrivals.replay is not None else None
+        _storm_faults(sc, seed, replication, storm, zm, parts)
+    report = _replay(sc, seed, replication, parts) if sc.arrivals.replay is not None else None
     reported, zone_idx, type_idx, x, y, repair, customers, storm_no, origin, critical, van_fix, van_work = \
         parts.columns()
     return FaultTable(reported, zone_idx, type_idx, x, y, repair, customers, tuple(sc.zones), tuple(sc.fault_types),
@@ -235,5 +223,4 @@ def replay_report(sc: Scenario) -> LogReport | None:
     in every replication."""
     if sc.arrivals.replay is None:
         return None
-    boxes = np.array([z.area.box for z in sc.zones.values()], dtype=float)
-    return _replay(sc, sc.seed, 0, boxes, _Parts())
+    return _replay(sc, sc.seed, 0, _Parts())

@@ -90,7 +90,7 @@ def first_customers(sc: Scenario, zone: np.ndarray, x: np.ndarray, y: np.ndarray
         sel = zone == zi
         if not sel.any() or not z.customers:
             continue
-        x0, y0, x1, y1 = z.area.box
+        x0, y0, x1, y1 = sc.zone_map().bounds(zi)
         nx, ny = max(1, math.ceil((x1 - x0) / cell)), max(1, math.ceil((y1 - y0) / cell))
         ix = np.clip(((x[sel] - x0) // cell).astype(np.int64), 0, nx - 1)
         iy = np.clip(((y[sel] - y0) // cell).astype(np.int64), 0, ny - 1)

@@ -16,7 +16,7 @@ import simpy
 
 from sim.dispatch import WAITING, DispatchCentre, Policy
 from sim.duty import Duty
-from sim.faults import FaultTable, generate, zone_of
+from sim.faults import FaultTable, generate
 from sim.network import make_travel
 from sim.records import Records, UnitInfo
 from sim.scenario import Scenario
@@ -44,9 +44,8 @@ def _etr_knowledge(sc: Scenario, faults: FaultTable, travel: Travel, needs: list
         typical = np.where(faults.storm >= 0, typical * sc.arrivals.storms.repair_factor, typical)
     zones = list(sc.zones)
     drive = []
-    for zi, (name, zone) in enumerate(sc.zones.items()):
-        x0, y0, x1, y1 = zone.area.box
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    for zi, name in enumerate(sc.zones):
+        cx, cy = sc.zone_map().centre(zi)
         times = [travel.estimate(d.location[0], d.location[1], zones.index(d.zone), cx, cy, zi, 0.0)
                  for d in sc.depots.values() if name in (d.serves or zones)]
         drive.append(min(times) if times else 0.0)
@@ -131,8 +130,7 @@ class _Builder:
                              g.overtime_rate(), on_call=on_call, callout=callout, **common)
 
     def _zone_at(self, x: float, y: float, default: int) -> int:
-        boxes = np.array([z.area.box for z in self.sc.zones.values()], dtype=float)
-        z = int(zone_of(np.array([x]), np.array([y]), boxes)[0])
+        z = int(self.sc.zone_map().locate([x], [y])[0])
         return default if z < 0 else z
 
     def mutual_aid(self, calls: list[float]) -> Callable[[int], None] | None:

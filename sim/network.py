@@ -11,14 +11,17 @@ import functools
 import math
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from sim.faults import FaultTable, zone_of
+from sim.faults import FaultTable
 from sim.roads import PreparedNetwork, RoadNetwork
 from sim.scenario import Scenario
 from sim.streams import stream
 from sim.travel import RoadTravel, Slowdown, StraightLineTravel, Travel
+from sim.zones import zone_map
 
 
 def cache_dir() -> Path:
@@ -28,17 +31,17 @@ def cache_dir() -> Path:
 
 @functools.lru_cache(maxsize=4)
 def _prepared(path: str, mtime_ns: int, size: int, units: str, origin: tuple[float, float] | None,
-              speeds: tuple[tuple[str, float], ...], boxes: tuple[tuple[float, float, float, float], ...],
+              speeds: tuple[tuple[str, float], ...], areas: tuple[Any, ...],
               factors: tuple[float, ...], snap: float, keep: tuple[tuple[float, float], ...]) -> PreparedNetwork:
     p = Path(path)
     if p.suffix.lower() == ".graphml":
         net = RoadNetwork.from_graphml(p, origin)
     else:
         net = RoadNetwork.from_geojson(p, None if units == "auto" else units == "degrees", origin)
-    box = np.array(boxes, float)
+    zm = zone_map(areas)
 
     def terrain(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        z = zone_of(x, y, box)
+        z = zm.locate(x, y)
         f = np.asarray(factors, float)
         return np.where(z >= 0, f[np.maximum(z, 0)], 1.0)
 
@@ -60,9 +63,15 @@ def load_network(sc: Scenario) -> PreparedNetwork:
     keep = [tuple(d.location) for d in sc.depots.values()] + [
         tuple(p) for d in sc.depots.values() for g in d.units for p in g.staging]
     return _prepared(str(Path(path).resolve()), st.st_mtime_ns, st.st_size, t.units, t.origin,
-                     tuple(sorted(t.speeds.items())), tuple(z.area.box for z in sc.zones.values()),
+                     tuple(sorted(t.speeds.items())), tuple(z.area.shape() for z in sc.zones.values()),
                      tuple(t.terrain.get(z, 1.0) for z in sc.zones), t.snap_speed_kmh,
                      tuple((float(a), float(b)) for a, b in keep))
+
+
+def road_segments(net: PreparedNetwork) -> pd.DataFrame:
+    """The prepared network's roads as straight segments between junctions (columns x0, y0, x1, y1 in km), for
+    maps."""
+    return pd.DataFrame({"x0": net.x[net.eu], "y0": net.y[net.eu], "x1": net.x[net.ev], "y1": net.y[net.ev]})
 
 
 def make_travel(sc: Scenario, faults: FaultTable, seed: int, replication: int) -> Travel:

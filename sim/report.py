@@ -22,6 +22,7 @@ from plotly.offline import get_plotlyjs
 
 from sim.atomic import write_text
 from sim.figures import ALL
+from sim.zones import ZoneMap
 
 GANTT_DAYS = 7.0
 """The unit timeline shows the first week of replication 0 (a season of activities is too dense to read)."""
@@ -133,13 +134,25 @@ def restoration_figure(curves: pd.DataFrame, storms: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def map_figure(resolved: dict[str, Any], faults: pd.DataFrame) -> go.Figure:
-    """Zones, depots, staging points and the faults of replication 0 (storm faults apart)."""
+def _add_roads(fig: go.Figure, roads: pd.DataFrame) -> None:
+    """Road segments (columns x0, y0, x1, y1) as one trace, broken between segments."""
+    n = len(roads)
+    xs = np.column_stack([roads["x0"], roads["x1"], np.full(n, np.nan)]).ravel()
+    ys = np.column_stack([roads["y0"], roads["y1"], np.full(n, np.nan)]).ravel()
+    fig.add_scatter(x=xs, y=ys, mode="lines", name="roads", line={"color": "#999", "width": 1}, hoverinfo="skip")
+
+
+def map_figure(resolved: dict[str, Any], faults: pd.DataFrame, roads: pd.DataFrame | None = None) -> go.Figure:
+    """Zones, roads (a road network's junctions joined straight), depots, staging points and the faults of
+    replication 0 (storm faults apart)."""
     fig = go.Figure()
-    for name, z in resolved["zones"].items():
-        x0, y0, x1, y1 = z["area"]["box"]
-        fig.add_scatter(x=[x0, x1, x1, x0, x0], y=[y0, y0, y1, y1, y0], mode="lines", fill="toself",
-                        opacity=0.25, name=f"zone {name}")
+    zm = ZoneMap([(z["area"].get("box"), z["area"].get("polygon")) for z in resolved["zones"].values()])
+    for i, name in enumerate(resolved["zones"]):
+        for k, (xs, ys) in enumerate(zm.outline(i)):
+            fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", opacity=0.25, name=f"zone {name}",
+                            legendgroup=name, showlegend=k == 0)
+    if roads is not None and len(roads):
+        _add_roads(fig, roads)
     f = faults[faults["replication"] == faults["replication"].min()].head(MAP_FAULTS) if len(faults) else faults
     if len(f):
         storm = f["storm"].to_numpy() >= 0
@@ -179,7 +192,7 @@ def run_report(folder: Path) -> str:
     summary = json.loads((folder / "summary.json").read_text())
     resolved = yaml.safe_load((folder / "scenario.resolved.yaml").read_text())["resolved"]
     read = {name: pd.read_parquet(folder / f"{name}.parquet") if (folder / f"{name}.parquet").exists()
-            else pd.DataFrame() for name in ("faults", "units", "storms", "timeseries", "restoration")}
+            else pd.DataFrame() for name in ("faults", "units", "storms", "timeseries", "restoration", "roads")}
     faults, units = read["faults"], read["units"]
     meta = summary["meta"]
     limits = summary["limits"]
@@ -199,8 +212,8 @@ def run_report(folder: Path) -> str:
     if len(read["restoration"]):
         sections.append(("Storm restoration curves (replication 0)",
                          _fig(restoration_figure(read["restoration"], read["storms"]))))
-    sections.append(("Map: zones, depots, staging points and faults (replication 0)",
-                     _fig(map_figure(resolved, faults), height=600)))
+    sections.append(("Map: zones, roads, depots, staging points and faults (replication 0)",
+                     _fig(map_figure(resolved, faults, read["roads"]), height=600)))
     if len(units):
         g = gantt_figure(units)
         sections.append((f"Unit timeline: the first {GANTT_DAYS:g} days of replication 0",
@@ -264,13 +277,12 @@ def reach_figure(sc: Any, step_km: float = 1.0) -> go.Figure:
     from sim.network import make_travel
 
     zones = list(sc.zones)
-    boxes = np.array([z.area.box for z in sc.zones.values()], float)
-    xs = np.arange(boxes[:, 0].min(), boxes[:, 2].max() + step_km / 2, step_km)
-    ys = np.arange(boxes[:, 1].min(), boxes[:, 3].max() + step_km / 2, step_km)
+    zm = sc.zone_map()
+    x0, y0, x1, y1 = zm.extent()
+    xs = np.arange(x0, x1 + step_km / 2, step_km)
+    ys = np.arange(y0, y1 + step_km / 2, step_km)
     gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
-    from sim.faults import zone_of
-
-    gz = zone_of(gx, gy, boxes)
+    gz = zm.locate(gx, gy)
     keep = gz >= 0
     gx, gy, gz = gx[keep], gy[keep], gz[keep]
     empty = FaultTable(np.empty(0), np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0), np.empty(0),
@@ -295,10 +307,14 @@ def reach_figure(sc: Any, step_km: float = 1.0) -> go.Figure:
     late = best > limit
     fig.add_scatter(x=gx[late], y=gy[late], mode="markers", name="beyond the zone's arrival limit",
                     marker={"size": 4, "color": "red", "symbol": "x"})
-    for name, z in sc.zones.items():
-        x0, y0, x1, y1 = z.area.box
-        fig.add_scatter(x=[x0, x1, x1, x0, x0], y=[y0, y0, y1, y1, y0], mode="lines", name=f"zone {name}",
-                        line={"color": "black", "width": 1})
+    if sc.travel.model == "road_network":
+        from sim.network import load_network, road_segments
+
+        _add_roads(fig, road_segments(load_network(sc)))
+    for zone_no, name in enumerate(sc.zones):
+        for ring_no, (xs, ys) in enumerate(zm.outline(zone_no)):
+            fig.add_scatter(x=xs, y=ys, mode="lines", name=f"zone {name}", legendgroup=name, showlegend=ring_no == 0,
+                            line={"color": "black", "width": 1})
     fig.add_scatter(x=[d.location[0] for d in sc.depots.values()], y=[d.location[1] for d in sc.depots.values()],
                     mode="markers+text", text=list(sc.depots), textposition="top center", name="depots",
                     marker={"symbol": "square", "size": 14, "color": "black"})

@@ -153,8 +153,14 @@ class Result:
             self.per_replication.to_parquet(tmp / "replications.parquet", index=False)
             for name in ("storms", "timeseries", "restoration", "days", "dispatches", "unit_summary"):
                 getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
+            if self.scenario.travel.model == "road_network":  # the map's roads, so the folder stands alone
+                from sim.network import load_network, road_segments
+
+                road_segments(load_network(self.scenario)).to_parquet(tmp / "roads.parquet", index=False)
             (tmp / "summary.json").write_text(json.dumps(self.summary_dict(), indent=2) + "\n")
-            resolved = {**self.meta(), "resolved": self.scenario.resolved()}
+            # the folder the scenario's relative file paths (roads, GIS files, logs) start from, to reload it
+            resolved = {**self.meta(), "scenario_folder": str(self.scenario.path_of(".").resolve()),
+                        "resolved": self.scenario.resolved()}
             (tmp / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
             from sim.report import run_report  # the report reads the folder just written
 

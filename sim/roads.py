@@ -428,11 +428,60 @@ def generate_area(seed: int = 1, detail: int = 1, block_km: float = 1.0) -> tupl
     return nodes, edges
 
 
-def to_geojson(nodes: Sequence[tuple[float, float]], edges: Sequence[tuple[int, int, str, float | None]]) -> dict:
-    """A FeatureCollection of two-point LineStrings in metres (road_class in the properties)."""
+GENERATED_DEPOTS = {"city": (7.5, 7.5), "eastfield": (38.0, 8.0), "pinecrest": (78.0, 20.0)}
+"""Depots of the generated area (km), as the default scenario names them."""
+GENERATED_STAGING = {"city/van": [(5.0, 5.0), (12.0, 10.0)], "eastfield/van": [(30.0, 0.0), (48.0, 18.0)],
+                     "pinecrest/van": [(70.0, 12.0), (88.0, 30.0)]}
+"""Staging points of the generated area's vans (km), by unit group."""
+
+
+def generated_places(nodes: Sequence[tuple[float, float]]) -> tuple[
+        dict[str, list[list[list[tuple[float, float]]]]], dict[str, tuple[float, float]],
+                                                                     dict[str, list[tuple[float, float]]]]:
+    """Zones, depots and staging points of a generated area: the urban zone is the city grid, the mountain zone a
+    corridor around the valley's roads (x >= 60 km) and the rural zone the land around the rural road tree between
+    them. Zones are lists of polygons, each a list of rings (outer ring first, then holes) in km rounded to metres;
+    the zones are disjoint."""
+    import shapely
+    from shapely.geometry import LineString, MultiPoint, Polygon, box
+
+    xy = np.asarray(nodes, float)
+    urban = Polygon([(0, 0), (15, 0), (15, 15), (0, 15)])
+    mx = xy[xy[:, 0] > 60]
+    mountain = shapely.union_all([LineString(mx[np.argsort(mx[:, 0])]).buffer(5.0, quad_segs=2),
+                                  MultiPoint([tuple(p) for p in mx]).buffer(3.0, quad_segs=2)])
+    mountain = mountain.intersection(box(60, -100, 200, 200)).simplify(0.2)
+    rx = xy[(xy[:, 0] > 15) & (xy[:, 0] <= 60)]
+    rural = MultiPoint([tuple(p) for p in rx]).convex_hull.buffer(2.0, quad_segs=2)
+    rural = rural.intersection(box(15, -100, 60, 200)).difference(urban).difference(mountain).simplify(0.2)
+
+    def rings(g: Any) -> list[list[list[tuple[float, float]]]]:
+        polys = list(g.geoms) if hasattr(g, "geoms") else [g]
+        return [[[(round(float(a), 3), round(float(b), 3)) for a, b in r.coords[:-1]]
+                 for r in (p.exterior, *p.interiors)] for p in polys]
+
+    return ({"urban": rings(urban), "rural": rings(rural), "mountain": rings(mountain)}, dict(GENERATED_DEPOTS),
+            {k: list(v) for k, v in GENERATED_STAGING.items()})
+
+
+def to_geojson(nodes: Sequence[tuple[float, float]], edges: Sequence[tuple[int, int, str, float | None]],
+               places: tuple[dict, dict, dict] | None = None) -> dict:
+    """A FeatureCollection in metres: two-point LineStrings (road_class in the properties) and, with ``places``
+    (zones, depots, staging points as generated_places returns them), zone Polygons (property ``zone``), depot
+    Points (``depot``) and staging Points (``staging``)."""
+    def m(p: Sequence[float]) -> list[float]:
+        return [round(p[0] * 1000, 3), round(p[1] * 1000, 3)]
+
     feats = [{"type": "Feature", "properties": {"road_class": c, **({"speed_kmh": s} if s else {})},
-              "geometry": {"type": "LineString",
-                           "coordinates": [[nodes[a][0] * 1000, nodes[a][1] * 1000],
-                                           [nodes[b][0] * 1000, nodes[b][1] * 1000]]}}
+              "geometry": {"type": "LineString", "coordinates": [m(nodes[a]), m(nodes[b])]}}
              for a, b, c, s in edges]
+    if places is not None:
+        zones, depots, staging = places
+        feats += [{"type": "Feature", "properties": {"zone": name},
+                   "geometry": {"type": "Polygon", "coordinates": [[m(p) for p in [*ring, ring[0]]] for ring in poly]}}
+                  for name, polys in zones.items() for poly in polys]
+        feats += [{"type": "Feature", "properties": {"depot": name}, "geometry": {"type": "Point", "coordinates": m(p)}}
+                  for name, p in depots.items()]
+        feats += [{"type": "Feature", "properties": {"staging": group},
+                   "geometry": {"type": "Point", "coordinates": m(p)}} for group, ps in staging.items() for p in ps]
     return {"type": "FeatureCollection", "features": feats}

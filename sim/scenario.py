@@ -27,6 +27,7 @@ import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -41,7 +42,9 @@ from pydantic import (
 from sim.distributions import Distribution
 from sim.errors import Issue, ScenarioError
 from sim.figures import known_figures
-from sim.yamlsource import YamlDocument, extend, parse_yaml, read_yaml
+from sim.yamlsource import YamlDocument, extend, parse_yaml, read_yaml, rebase
+from sim.zones import ZoneMap, ring_problem
+from sim.zones import zone_map as _zone_map
 
 # The published promise (DOMAIN.md): minutes to be on site, minutes to restore.
 DEFAULT_LIMITS: dict[str, tuple[float, float]] = {
@@ -89,16 +92,54 @@ class Limits(_Strict):
 
 
 class Area(_Strict):
-    """Where a zone's faults occur: a box ``[x_min, y_min, x_max, y_max]`` in km (faults fall uniformly in it)."""
+    """Where a zone's faults occur (uniformly over it), in km: a ``box`` ``[x_min, y_min, x_max, y_max]``, or a
+    ``polygon``: one ring of ``[x, y]`` corners or a list of rings (outer rings and holes, even-odd), or ``file``: a
+    GeoJSON file whose Polygon and MultiPolygon features with property ``zone`` equal to this zone's name make its
+    area. A file is read when the scenario is loaded, in the road network's coordinates (``travel.units``,
+    ``travel.origin``) and written out as ``polygon`` (``file`` stays as a record of where it came from)."""
 
-    box: tuple[float, float, float, float]
+    box: tuple[float, float, float, float] | None = None
+    polygon: tuple[tuple[tuple[float, float], ...], ...] | None = None
+    file: str | None = None
 
     @field_validator("box")
     @classmethod
-    def _ordered(cls, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-        if box[0] > box[2] or box[1] > box[3]:
+    def _ordered(cls, box: tuple[float, float, float, float] | None) -> tuple[float, float, float, float] | None:
+        if box is not None and (box[0] > box[2] or box[1] > box[3]):
             raise ValueError(f"expected [x_min, y_min, x_max, y_max] with min <= max, got {list(box)}")
         return box
+
+    @field_validator("polygon", mode="before")
+    @classmethod
+    def _one_ring(cls, value: Any) -> Any:
+        # a single ring [[x, y], ...] is the common case; a list of rings has one more level
+        if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple)) and value[0] \
+                and isinstance(value[0][0], (int, float)) and not isinstance(value[0][0], bool):
+            return [value]
+        return value
+
+    @field_validator("polygon")
+    @classmethod
+    def _simple(cls, rings: tuple[tuple[tuple[float, float], ...], ...] | None) -> Any:
+        for k, ring in enumerate(rings or ()):
+            problem = ring_problem(ring)
+            if problem:
+                raise ValueError(problem if len(rings or ()) == 1 else f"ring {k}: {problem}")
+        return rings
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> Area:
+        if (self.box is None) == (self.polygon is None):
+            if self.box is None and self.file is not None:
+                raise ValueError(f"no zone polygon could be read from {self.file}")
+            raise ValueError("expected one of box: [x_min, y_min, x_max, y_max], polygon: [[x, y], ...] or file: "
+                             "a GeoJSON file of zone polygons")
+        return self
+
+    def shape(self) -> tuple[tuple[float, float, float, float] | None, tuple[tuple[tuple[float, float], ...], ...]
+                             | None]:
+        """The ``(box, rings)`` pair ZoneMap takes."""
+        return self.box, self.polygon
 
 
 class Zone(_Strict):
@@ -591,6 +632,10 @@ class Scenario(_Strict):
         """A path written in the scenario, relative to the scenario file's folder."""
         return Path(self._base_dir) / relative
 
+    def zone_map(self) -> ZoneMap:
+        """The zones' geometry (built once per process for the same areas)."""
+        return _zone_map(tuple(z.area.shape() for z in self.zones.values()))
+
     def unit_groups(self) -> list[str]:
         """Ids of the unit groups, ``depot/group``, in scenario order."""
         return [f"{d}/{g.name}" for d, depot in self.depots.items() for g in depot.units]
@@ -640,14 +685,14 @@ def _cross_check(sc: Scenario) -> list[Issue]:
         if depot.zone not in sc.zones:
             issues.append(Issue(("depots", name, "zone"), f"unknown zone {depot.zone!r}; expected one of {zones}"))
         else:
-            x0, y0, x1, y1 = sc.zones[depot.zone].area.box
+            zm = sc.zone_map()
             x, y = depot.location
-            if not (x0 <= x <= x1 and y0 <= y <= y1):
-                inside = [z for z, zz in sc.zones.items() if zz.area.box[0] <= x <= zz.area.box[2]
-                          and zz.area.box[1] <= y <= zz.area.box[3]]
+            zi = zones.index(depot.zone)
+            if not zm.contains(zi, np.array([x]), np.array([y]))[0]:
+                inside = int(zm.locate([x], [y])[0])
+                where = f"it lies in {zones[inside]!r}" if inside >= 0 else "it lies outside every zone"
                 issues.append(Issue(("depots", name, "location"), f"[{x:g}, {y:g}] is outside zone {depot.zone!r} "
-                                    f"{list(sc.zones[depot.zone].area.box)}; "
-                                    + (f"it lies in {inside[0]!r}" if inside else "it lies outside every zone")))
+                                    f"(bounds {[round(v, 3) for v in zm.bounds(zi)]}); {where}"))
         for i, z in enumerate(depot.serves or []):
             if z not in sc.zones:
                 issues.append(Issue(("depots", name, "serves", i), f"unknown zone {z!r}; expected one of {zones}"))
@@ -854,6 +899,23 @@ def _by_line(issues: list[Issue]) -> list[Issue]:
 # ---------------------------------------------------------------- entry point
 
 
+def scenario_dict(path: str | Path, relative_to: str | Path | None = ".") -> dict[str, Any]:
+    """A scenario file as a plain dict to change and pass to ``sim.run`` or ``load_scenario``: its ``extends``
+    merged in and its file paths (road network, GIS files, logs) made relative to ``relative_to`` (default the
+    working directory; None: absolute), so the dict loads from there.
+
+    >>> scenario_dict("scenarios/storm_season.yaml")["travel"]["network"]
+    'scenarios/data/generated_area.geojson'
+    """
+    doc = extend(read_yaml(path))
+    if not isinstance(doc.data, dict):
+        raise ScenarioError(str(path), [Issue((), "expected a mapping at the top level", 1)])
+    here = Path(path).parent
+    if relative_to is None:
+        return rebase(doc.data, here.resolve(), Path("/"), absolute=True)
+    return rebase(doc.data, here, Path(relative_to))
+
+
 def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario,
                   base_dir: str | Path | None = None) -> Scenario:
     """Read, validate and resolve a scenario from a YAML file path, YAML text, a dict, a parsed YamlDocument or an
@@ -886,12 +948,14 @@ def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario,
     if not isinstance(data, dict):
         raise ScenarioError(doc.source, [Issue((), f"expected a mapping at the top level, got "
                                                    f"{type(data).__name__}", 1)])
-    pre = [_at(doc, i.path, i.message) for i in _fill_defaults(data)]
+    from sim.gis import resolve  # zones, depots and staging points given as GIS files
+
+    pre = [_at(doc, i.path, i.message) for i in _fill_defaults(data) + resolve(data, Path(base_dir or "."))]
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        told = {i.path for i in pre}  # a missing default-less limit is already explained
-        found = [i for i in _issues(exc, doc) if i.path not in told]
+        told = {i.path for i in pre}  # a missing default-less limit or an unreadable GIS file is already explained
+        found = [i for i in _issues(exc, doc) if not any(i.path[:len(t)] == t for t in told)]
         raise ScenarioError(doc.source, _by_line(pre + found)) from None
     post = pre + [_at(doc, i.path, i.message) for i in _cross_check(sc)]
     if post:

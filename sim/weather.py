@@ -127,8 +127,9 @@ class Storm:
         return self.x0 + d * math.cos(self.heading), self.y0 + d * math.sin(self.heading)
 
 
-def _box_point(rng: np.random.Generator, box: tuple[float, float, float, float]) -> tuple[float, float]:
-    return box[0] + rng.random() * (box[2] - box[0]), box[1] + rng.random() * (box[3] - box[1])
+def _point(rng: np.random.Generator, sc: Scenario, zone: str) -> tuple[float, float]:
+    x, y = sc.zone_map().sample(rng, list(sc.zones).index(zone), 1)
+    return float(x[0]), float(y[0])
 
 
 def draw_storms(sc: Scenario, seed: int, replication: int) -> list[Storm]:
@@ -151,7 +152,7 @@ def draw_storms(sc: Scenario, seed: int, replication: int) -> list[Storm]:
             if st.size is not None:
                 intensity = float(st.size.sample(r, 1)[0]) / max(duration / 60.0, 1e-9)
             centre_zone = zones[int(r.choice(len(zones), p=weights / weights.sum()))]
-            x0, y0 = _box_point(r, sc.zones[centre_zone].area.box)
+            x0, y0 = _point(r, sc, centre_zone)
             end = float(t0) + max(duration, 1e-9)
             out.append((float(t0), Storm(0, f"random-{k}", "", RANDOM, float(t0), end, intensity,
                                          x0, y0, float(r.random() * 2 * math.pi), st.speed_kmh, st.radius_km,
@@ -159,7 +160,7 @@ def draw_storms(sc: Scenario, seed: int, replication: int) -> list[Storm]:
     for i, known in enumerate(st.calendar):
         r = stream(seed, replication, "calendar_storm", str(i))
         t0 = minutes_since(sc.start, known.start)
-        x0, y0 = _box_point(r, sc.zones[known.zones[0]].area.box)
+        x0, y0 = _point(r, sc, known.zones[0])
         out.append((t0, Storm(0, f"calendar-{i}", known.name, CALENDAR, t0, t0 + known.duration,
                               known.faults_per_hour, x0, y0, float(r.random() * 2 * math.pi), st.speed_kmh,
                               st.radius_km, tuple(known.zones), dict(known.mix or st.mix))))

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,38 @@ def merge(base: Any, child: Any) -> Any:
     return child
 
 
+PATH_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("travel", "network"), ("arrivals", "replay", "log"), ("zones", "*", "area", "file"),
+    ("depots", "*", "location", "file"), ("depots", "*", "units", "*", "staging", "file"))
+"""Places of file paths in a scenario (``*``: any key or index); a path is relative to the file that writes it."""
+
+
+def rebase(data: Any, src: Path, dst: Path, absolute: bool = False) -> Any:
+    """A copy of scenario ``data`` whose relative file paths (PATH_FIELDS), written relative to folder ``src``, are
+    relative to folder ``dst`` instead (``absolute``: absolute paths).
+
+    >>> rebase({"travel": {"network": "data/roads.geojson"}}, Path("scenarios"), Path("scenarios/levers"))
+    {'travel': {'network': '../data/roads.geojson'}}
+    """
+    def walk(node: Any, pattern: tuple[str, ...]) -> Any:
+        if not pattern:
+            if isinstance(node, str) and node and not Path(node).is_absolute():
+                full = os.path.normpath(src / node)
+                return Path(os.path.abspath(full) if absolute else os.path.relpath(full, os.path.normpath(dst))) \
+                    .as_posix()
+            return node
+        head, rest = pattern[0], pattern[1:]
+        if isinstance(node, dict):
+            return {k: walk(v, rest) if head in ("*", k) else v for k, v in node.items()}
+        if isinstance(node, list) and head == "*":
+            return [walk(v, rest) for v in node]
+        return node
+
+    for pattern in PATH_FIELDS:
+        data = walk(data, pattern)
+    return data
+
+
 def extend(doc: YamlDocument, seen: tuple[str, ...] = ()) -> YamlDocument:
     """Resolve ``extends: base.yaml`` (relative to ``doc``'s file, chains allowed): the base's data with ``doc``'s
     merged over it. Lines of values that come from a base keep that base's line and remember its file."""
@@ -144,7 +177,8 @@ def extend(doc: YamlDocument, seen: tuple[str, ...] = ()) -> YamlDocument:
                                                    f"{path})", doc.line_of(("extends",)))]) from None
         raise
     child = {k: v for k, v in data.items() if k != "extends"}
-    merged = merge(base.data if isinstance(base.data, dict) else {}, child)
+    base_data = rebase(base.data, path.parent, here) if isinstance(base.data, dict) else {}
+    merged = merge(base_data, child)
     lines = {p: n for p, n in base.lines.items()}
     origins = {p: base.origins.get(p, base.source) for p in base.lines}
     for p, n in doc.lines.items():

@@ -15,7 +15,7 @@ from sim.check import check, judge
 from sim.cli import main
 from tests.conftest import DEFAULT_SCENARIO, with_crews
 
-BASE = yaml.safe_load(DEFAULT_SCENARIO.read_text())
+BASE = sim.scenario_dict(DEFAULT_SCENARIO, relative_to=None)  # written to other folders: absolute paths
 BASE["horizon"] = "30 d"
 del BASE["expect"]
 # calm weather: these tests are about the check's mechanics, and storm-to-storm noise would hide a lost crew

@@ -15,7 +15,7 @@ from tests.conftest import DEFAULT_SCENARIO
 
 FILES = {"faults.parquet", "units.parquet", "replications.parquet", "storms.parquet", "summary.json",
          "scenario.resolved.yaml", "timeseries.parquet", "restoration.parquet", "days.parquet", "dispatches.parquet",
-         "unit_summary.parquet", "report.html"}
+         "unit_summary.parquet", "report.html", "roads.parquet"}  # roads: the default season drives on roads
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_summary_json_has_zone_figures_with_intervals(run_dir: Path) -> None:
 def test_resolved_scenario_is_echoed_and_reloads_to_the_same_hash(run_dir: Path) -> None:
     r = yaml.safe_load((run_dir / "scenario.resolved.yaml").read_text())
     assert r["seed"] == 5 and r["stormcrew_version"] == sim.__version__
-    assert sim.load_scenario(r["resolved"]).digest() == r["scenario_sha256"]
+    assert sim.load_scenario(r["resolved"], base_dir=r["scenario_folder"]).digest() == r["scenario_sha256"]
 
 
 def test_default_out_is_results_scenario_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

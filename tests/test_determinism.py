@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 import sim
 from tests.conftest import DEFAULT_SCENARIO, with_crews
@@ -50,7 +49,7 @@ FAULT_COLUMNS = ["fault", "zone", "fault_type", "x_km", "y_km", "customers", "re
 
 
 def test_changing_units_leaves_the_faults_unchanged() -> None:
-    base = yaml.safe_load(DEFAULT_SCENARIO.read_text())
+    base = sim.scenario_dict(DEFAULT_SCENARIO)
     more = with_crews(base, "city", "overhead", +3)
     a = sim.run(base, replications=2, seed=3).faults
     b = sim.run(more, replications=2, seed=3).faults
@@ -59,8 +58,8 @@ def test_changing_units_leaves_the_faults_unchanged() -> None:
 
 
 def test_adding_a_fault_type_leaves_the_other_faults_unchanged() -> None:
-    base = yaml.safe_load(DEFAULT_SCENARIO.read_text())
-    more = yaml.safe_load(DEFAULT_SCENARIO.read_text())
+    base = sim.scenario_dict(DEFAULT_SCENARIO)
+    more = sim.scenario_dict(DEFAULT_SCENARIO)
     more["fault_types"]["vandalism"] = {"skills": ["distribution_equipment"], "repair": 60}
     more["arrivals"]["per_day"]["urban"]["vandalism"] = 2.0
     a = sim.run(base, replications=1, seed=3).faults

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 import sim
 from sim.cli import main
@@ -20,7 +19,7 @@ from tests.conftest import DEFAULT_SCENARIO, mmc_scenario
 
 
 def _short_season(**variants: dict) -> sim.Scenario:
-    data = yaml.safe_load(DEFAULT_SCENARIO.read_text())
+    data = sim.scenario_dict(DEFAULT_SCENARIO)
     data["horizon"] = "20 d"
     data.pop("expect")
     data["variants"] = variants
@@ -56,12 +55,13 @@ def test_until_significant_adds_replications_up_to_the_cap() -> None:
     assert int(c.table["replications"].iloc[0]) == 8  # 2 -> 4 -> 8, and a zero difference never gets significant
 
 
-def test_a_bad_variant_is_reported_at_its_place(tmp_path: Path) -> None:
-    text = DEFAULT_SCENARIO.read_text().replace("      prevention: {tree_contact: 0.7}",
-                                                "      prevention: {tree_contact: -1}")
+def test_a_bad_variant_is_reported_at_its_place(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     p = tmp_path / "s.yaml"
-    p.write_text(text)
+    p.write_text(f"extends: {DEFAULT_SCENARIO}\nvariants:\n  tree_trimming:\n    arrivals:\n"
+                 "      prevention: {tree_contact: -1}\n")
     assert main(["validate", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert "variants.tree_trimming.arrivals.prevention" in err and "line 5" in err and "non-negative" in err
 
 
 def test_variant_names_and_set_path() -> None:

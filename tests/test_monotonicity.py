@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-import yaml
 
 import sim
 from sim.metrics import confidence_interval
@@ -35,7 +34,7 @@ LEVEL = 0.99
 
 @pytest.fixture(scope="module")
 def season() -> dict:
-    sc = yaml.safe_load(DEFAULT_SCENARIO.read_text())
+    sc = sim.scenario_dict(DEFAULT_SCENARIO)
     sc["horizon"] = "30 d"
     return sc
 

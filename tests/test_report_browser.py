@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 import sim
 from tests.conftest import DEFAULT_SCENARIO, ROOT
@@ -22,7 +21,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = yaml.safe_load(DEFAULT_SCENARIO.read_text())
+    data = sim.scenario_dict(DEFAULT_SCENARIO)
     data["horizon"] = "14 d"
     out = sim.run(data, replications=2, seed=4).save(tmp_path_factory.mktemp("run") / "season")
     return out / "report.html"

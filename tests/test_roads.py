@@ -18,7 +18,7 @@ from sim.roads import RoadNetwork, collapse, generate_area, to_geojson
 from sim.travel import ROAD_CLOSED, RoadTravel, Slowdown
 from tests.conftest import ROOT
 
-ROADS = ROOT / "scenarios" / "roads_season.yaml"
+ROADS = ROOT / "scenarios" / "storm_season.yaml"  # the default season drives over the generated area
 
 # A square of 1 km sides, A(0,0) B(1,0) C(1,1) D(0,1), with a slow diagonal A-C; by hand at 60 km/h on the
 # primary sides (1 min per km) and 30 km/h on the residential diagonal (sqrt(2) km: 2.83 min):
@@ -179,20 +179,18 @@ def test_bad_gis_input_is_exit_2_with_the_file_and_the_problem(case: tuple[str, 
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     name, text, expected = case
     (tmp_path / name).write_text(text)
-    scenario = ROADS.read_text().replace("extends: storm_season.yaml", f"extends: {ROADS.parent}/storm_season.yaml")
-    scenario = scenario.replace("network: data/generated_area.geojson", f"network: {name}")
-    (tmp_path / "s.yaml").write_text(scenario)
+    (tmp_path / "s.yaml").write_text(f"extends: {ROADS}\ntravel:\n  network: {name}\n")
     assert main(["validate", str(tmp_path / "s.yaml")]) == 2
     err = capsys.readouterr().err
     assert "travel.network" in err and name in err and expected in err and "Traceback" not in err
 
 
 def test_a_depot_outside_every_zone_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = (ROOT / "scenarios" / "storm_season.yaml").read_text().replace("location: [78, 20]",
-                                                                          "location: [178, 20]")
-    (tmp_path / "s.yaml").write_text(text)
+    (tmp_path / "s.yaml").write_text(f"extends: {ROADS}\ndepots:\n  pinecrest:\n    location: [178, 20]\n")
     assert main(["validate", str(tmp_path / "s.yaml")]) == 2
-    assert "depots.pinecrest.location: [178, 20] is outside zone 'mountain'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "depots.pinecrest.location: [178, 20] is outside zone 'mountain'" in err
+    assert "it lies outside every zone" in err and "line 4" in err
 
 
 def test_the_prepared_network_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,7 +30,7 @@ def test_durations_with_units(text: str, minutes: float) -> None:
 def test_formatting_does_not_change_the_hash() -> None:
     a = sim.load_scenario(DEFAULT_SCENARIO)
     text = DEFAULT_SCENARIO.read_text().replace("horizon: 92 d", "horizon: 132480")
-    b = sim.load_scenario(text)
+    b = sim.load_scenario(text, base_dir=DEFAULT_SCENARIO.parent)
     assert a.digest() == b.digest()
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-import yaml
 
 import sim
 from sim.metrics import confidence_interval
@@ -208,7 +207,7 @@ def _per_rep(sc: Any, n: int = 10, seed: int = 11) -> Any:
 
 
 def _season(days: str = "30 d") -> dict:
-    data = yaml.safe_load(DEFAULT_SCENARIO.read_text())
+    data = sim.scenario_dict(DEFAULT_SCENARIO)
     data["horizon"] = days
     data.pop("expect")
     return data
