@@ -351,6 +351,11 @@ class PreparedNetwork:
         d, i = self._tree.query(np.column_stack([np.atleast_1d(x), np.atleast_1d(y)]))
         return np.asarray(i, np.int64), np.asarray(d, float)
 
+    def snap_one(self, x: float, y: float) -> tuple[int, float]:
+        """Nearest junction of one point, and the straight km to it (no array overhead: trips call this)."""
+        d, i = self._tree.query((x, y))
+        return int(i), float(d)
+
     def minutes(self, a: int, b: int) -> float:
         """Shortest driving minutes between junctions ``a`` and ``b``."""
         return float(self.minutes_matrix[a, b])
@@ -362,9 +367,12 @@ class PreparedNetwork:
     def from_nodes(self, sources: Sequence[int], closed: np.ndarray | None = None) -> np.ndarray:
         """Shortest minutes from ``sources`` to every junction with the edges flagged in ``closed`` removed
         (inf where unreachable)."""
+        return np.atleast_2d(csgraph.dijkstra(self.graph(closed), directed=False, indices=list(sources)))
+
+    def graph(self, closed: np.ndarray | None = None) -> sparse.csr_matrix:
+        """The junction graph (fastest minutes per pair) with the edges flagged in ``closed`` removed."""
         keep = np.ones(len(self.eu), bool) if closed is None else ~closed
-        g = _fastest(len(self.x), self.eu[keep], self.ev[keep], self.emin[keep])
-        return np.atleast_2d(csgraph.dijkstra(g, directed=False, indices=list(sources)))
+        return _fastest(len(self.x), self.eu[keep], self.ev[keep], self.emin[keep])
 
 
 # ---------------------------------------------------------------- generated service areas

@@ -24,8 +24,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from scipy.sparse import csgraph
 
 from sim.roads import PreparedNetwork
 
@@ -122,14 +124,14 @@ class RoadTravel(Travel):
         self.snap_pace = 60.0 / snap_speed_kmh
         self._snaps: dict[tuple[float, float], tuple[int, float]] = {}
         self._detours: dict[tuple[tuple[int, ...], int], np.ndarray] = {}
+        self._graphs: dict[tuple[int, ...], Any] = {}  # the graph without the roads each set of storms closed
 
     def snap(self, x: float, y: float) -> tuple[int, float]:
         """The junction a point drives from or to, and the km to it (cached per point)."""
         key = (x, y)
         hit = self._snaps.get(key)
         if hit is None:
-            i, d = self.net.snap(x, y)
-            hit = (int(i[0]), float(d[0]))
+            hit = self.net.snap_one(x, y)
             if len(self._snaps) < 200_000:
                 self._snaps[key] = hit
         return hit
@@ -168,14 +170,17 @@ class RoadTravel(Travel):
         active = self._active_closures(now)
         if not active:
             return None
-        key = (tuple(active), a)
-        row = self._detours.get(key)
+        act = tuple(active)
+        row = self._detours.get((act, a))
         if row is None:
-            closed = np.zeros(len(self.net.eu), bool)
-            for k in active:
-                closed |= self.storms[k].closed  # type: ignore[operator]
-            row = self.net.from_nodes([a], closed)[0]
-            self._detours[key] = row
+            g = self._graphs.get(act)
+            if g is None:
+                closed = np.zeros(len(self.net.eu), bool)
+                for k in active:
+                    closed |= self.storms[k].closed  # type: ignore[operator]
+                g = self._graphs[act] = self.net.graph(closed)
+            row = csgraph.dijkstra(g, directed=False, indices=[a])[0]
+            self._detours[(act, a)] = row
         return float(row[b])
 
     def trip(self, x0: float, y0: float, z0: int, x1: float, y1: float, z1: int,
