@@ -25,6 +25,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from sim.errors import Issue
+from sim.outagelog import looks_like_degrees, project  # the road and log readers' rules, so all files agree
 from sim.zones import ring_problem
 
 Where = tuple[str | int, ...]
@@ -52,8 +53,7 @@ class _File:
         self.features = [f for f in data["features"] if isinstance(f, dict)]
         coords = np.array([c for f in self.features for c in _points(f.get("geometry"))], float).reshape(-1, 2)
         if units == "auto":
-            units = "degrees" if len(coords) and np.all(np.abs(coords[:, 0]) <= 180) \
-                and np.all(np.abs(coords[:, 1]) <= 90) and np.ptp(coords[:, 0]) < 10 else "metres"
+            units = "degrees" if looks_like_degrees(coords) else "metres"
         self.degrees = units == "degrees"
         self.origin = origin
         if self.degrees and origin is None:
@@ -67,8 +67,6 @@ class _File:
         except (TypeError, ValueError, IndexError):
             raise _Problem(f"{self.name}: {what}: expected [x, y] coordinates") from None
         if self.degrees:
-            from sim.outagelog import project  # the log reader's projection, so logs and maps agree
-
             px, py = project(xy[:, 0], xy[:, 1], tuple(self.origin))
             return np.round(np.column_stack([px, py]), 6)
         return np.round(xy / 1000.0, 6)

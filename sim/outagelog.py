@@ -32,6 +32,18 @@ KM_PER_DEGREE_LAT = 110.574
 KM_PER_DEGREE_LON_EQUATOR = 111.320
 
 
+def looks_like_degrees(xy: np.ndarray) -> bool:
+    """Whether ``[[x, y], ...]`` coordinates can only be longitude and latitude: every one within range and the
+    longitudes spanning less than 10 degrees (a service area, not a continent). Anything else is taken as metres.
+
+    >>> looks_like_degrees(np.array([[-72.6, 42.3], [-72.1, 42.5]])), looks_like_degrees(np.array([[0, 0], [900, 50]]))
+    (True, False)
+    """
+    xy = np.asarray(xy, float).reshape(-1, 2)
+    return bool(len(xy) and np.all(np.abs(xy[:, 0]) <= 180) and np.all(np.abs(xy[:, 1]) <= 90)
+                and np.ptp(xy[:, 0]) < 10)
+
+
 def project(lon: np.ndarray, lat: np.ndarray, origin: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
     """Degrees to km east and north of ``origin`` (lon, lat): equirectangular, good to well under 1 % over the
     100 km of a service area.

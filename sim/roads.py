@@ -74,7 +74,7 @@ class RoadNetwork:
         """LineStrings (properties ``road_class`` or ``highway``, optional ``speed_kmh`` or ``maxspeed``); every
         coordinate is a node, shared where two lines meet. Coordinates in degrees (projected to km around
         ``origin``, default the centre) or in metres."""
-        from sim.outagelog import project
+        from sim.outagelog import looks_like_degrees, project
 
         name = str(path)
         try:
@@ -107,8 +107,7 @@ class RoadNetwork:
             raise _fail(name, "no LineString features: expected roads as LineStrings")
         allc = np.array([c[:2] for coords, _, _ in lines for c in coords], float)
         if degrees is None:
-            degrees = bool(np.all(np.abs(allc[:, 0]) <= 180) and np.all(np.abs(allc[:, 1]) <= 90)
-                           and np.ptp(allc[:, 0]) < 10)
+            degrees = looks_like_degrees(allc)
         index: dict[tuple[float, float], int] = {}
         nodes: list[tuple[float, float]] = []
         edges: list[tuple[int, int, str, float | None]] = []
@@ -363,11 +362,6 @@ class PreparedNetwork:
     def km(self, a: int, b: int) -> float:
         """Road km of the fastest route between junctions ``a`` and ``b``."""
         return float(self.km_matrix[a, b])
-
-    def from_nodes(self, sources: Sequence[int], closed: np.ndarray | None = None) -> np.ndarray:
-        """Shortest minutes from ``sources`` to every junction with the edges flagged in ``closed`` removed
-        (inf where unreachable)."""
-        return np.atleast_2d(csgraph.dijkstra(self.graph(closed), directed=False, indices=list(sources)))
 
     def graph(self, closed: np.ndarray | None = None) -> sparse.csr_matrix:
         """The junction graph (fastest minutes per pair) with the edges flagged in ``closed`` removed."""
