@@ -6,6 +6,12 @@ there is one. A figure has *moved* when the Welch interval of the difference bet
 excludes zero; the level is Bonferroni-corrected over the figures compared (1 - (1 - confidence) / k), so that a
 change which only reshuffles random numbers rarely raises a false alarm across dozens of figures. With the same
 scenario, seed and code, results are identical and nothing moves.
+
+Baselines are read and validated before any replication runs: a file that is not a JSON object with ``meta`` and
+``figures`` (each figure with numbers ``mean``, ``sd`` and ``n``), or whose ``meta.scenario`` names another scenario,
+stops the check with exit code 2 naming the file and what was expected. A baseline that shares no figure with what
+the scenario produces is stale: its comparison fails (it cannot vouch for anything). When the scenario's sha256
+differs from the baseline's, the table says so (the comparison still runs: a changed scenario is what it checks).
 """
 
 from __future__ import annotations
@@ -20,10 +26,11 @@ from typing import Any
 import numpy as np
 
 from sim.atomic import write_text
-from sim.errors import InputError, ScenarioError
+from sim.errors import InputError, Issue, ScenarioError
 from sim.experiment import run_many
 from sim.figures import figure_name
 from sim.metrics import confidence_interval, welch_halfwidth
+from sim.outfolder import claim
 from sim.results import Result, package_version
 from sim.scenario import Expectation, Scenario, load_scenario
 from sim.texttable import text_table
@@ -75,15 +82,17 @@ class CheckReport:
     compared: dict[str, int] = field(default_factory=dict)  # scenario -> figures compared with a baseline
     skipped: list[str] = field(default_factory=list)  # scenario files without expect:
     written: list[Path] = field(default_factory=list)  # baselines written
+    stale: dict[str, str] = field(default_factory=dict)  # scenario -> baseline sharing no figure with it (a failure)
+    changed: dict[str, tuple[str, str]] = field(default_factory=dict)  # scenario -> (baseline's sha256, now)
 
     @property
     def passed(self) -> bool:
-        """True when every expectation passed and no figure moved from its baseline."""
-        return all(o.passed for o in self.outcomes) and not self.moves
+        """True when every expectation passed, no figure moved from its baseline and no baseline was stale."""
+        return all(o.passed for o in self.outcomes) and not self.moves and not self.stale
 
     def counts(self) -> tuple[int, int]:
         """(passed, failed) over expectations and baseline comparisons (each scenario's comparison is one)."""
-        failed = sum(not o.passed for o in self.outcomes) + len({m.scenario for m in self.moves})
+        failed = sum(not o.passed for o in self.outcomes) + len({m.scenario for m in self.moves} | set(self.stale))
         total = len(self.outcomes) + len(self.compared)
         return total - failed, failed
 
@@ -96,7 +105,14 @@ class CheckReport:
         lines = [text_table(head, rows, right=False)]
         for name, k in self.compared.items():
             moved = [m for m in self.moves if m.scenario == name]
-            lines.append(f"{name}: {k} figures against the baseline: "
+            if name in self.stale:
+                lines.append(f"{name}: {stale_text(self.stale[name])} -> FAIL")
+                continue
+            note = ""
+            if name in self.changed:
+                was, now = self.changed[name]
+                note = f" (the scenario differs from the baseline's: sha256 {was[:12]} then, {now[:12]} now)"
+            lines.append(f"{name}: {k} figures against the baseline{note}: "
                          + ("none moved" if not moved else f"{len(moved)} MOVED"))
             lines += [f"  {m.describe()}" for m in moved]
         lines += [f"skipped (no expect: section): {s}" for s in self.skipped]
@@ -115,6 +131,8 @@ class CheckReport:
                 for o in self.outcomes if o.scenario == name]
             if name in self.compared:
                 moved = [m.describe() for m in self.moves if m.scenario == name]
+                if name in self.stale:
+                    moved.append(stale_text(self.stale[name]))
                 cases.append(("baseline", "; ".join(moved) if moved else None))
             suite = ET.SubElement(suites, "testsuite", name=name, tests=str(len(cases)),
                                   failures=str(sum(c[1] is not None for c in cases)))
@@ -183,6 +201,64 @@ def compare(name: str, baseline: dict[str, Any], result: Result, confidence: flo
     return moves, len(common)
 
 
+BASELINE_FORMAT = ('a JSON baseline as stormcrew check --update-baseline writes it: {"meta": {"scenario": NAME, ...}, '
+                   '"figures": {FIGURE: {"mean": number, "sd": number, "n": number}, ...}}')
+
+
+def stale_text(path: str) -> str:
+    """What a table or JUnit file says of a baseline that shares no figure with its scenario."""
+    return (f"baseline {path} shares no figure with this scenario's; the baseline is stale: run stormcrew check "
+            "--update-baseline")
+
+
+def read_baseline(path: Path, scenario: str) -> dict[str, Any]:
+    """The baseline at ``path``, checked to be a baseline of scenario ``scenario``: ScenarioError naming the file,
+    the place in it and what was expected otherwise."""
+    again = f"run stormcrew check --update-baseline to write {scenario!r}'s baseline again"
+
+    def fail(message: str, where: tuple[str, ...] = (), line: int | None = None) -> ScenarioError:
+        return ScenarioError(str(path), [Issue(where, message, line)])
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise fail(f"cannot be read ({exc.strerror or exc}); expected {BASELINE_FORMAT}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail(f"not a text file (binary data at byte {exc.start}); expected {BASELINE_FORMAT}; or {again}") \
+            from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise fail(f"not valid JSON ({exc.msg}, column {exc.colno}): damaged or cut short; expected "
+                   f"{BASELINE_FORMAT}; or {again}", line=exc.lineno) from None
+    except RecursionError:
+        raise fail(f"not a baseline (nested too deeply); expected {BASELINE_FORMAT}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("meta"), dict) \
+            or not isinstance(data.get("figures"), dict):
+        got = (f"an object with {sorted(data)[:5]}" if isinstance(data, dict) else f"a JSON {type(data).__name__}")
+        raise fail(f"not a baseline: {got}; expected {BASELINE_FORMAT}; or {again}")
+    owner = data["meta"].get("scenario")
+    if owner != scenario:
+        said = f"is scenario {owner!r}'s, not {scenario!r}'s" if isinstance(owner, str) else \
+            f"does not say whose it is (meta.scenario: {owner!r})"
+        raise fail(f"baseline {path} {said}; expected the baseline of {scenario!r} here (meta.scenario: "
+                   f"{scenario}), or {again}", ("meta", "scenario"))
+    issues = []
+    for name, fig in data["figures"].items():
+        ok = isinstance(fig, dict) and all(
+            isinstance(fig.get(k), (int, float)) and not isinstance(fig.get(k), bool) and math.isfinite(fig[k])
+            for k in ("mean", "sd", "n"))
+        if not ok or fig["sd"] < 0 or fig["n"] < 1:
+            issues.append(Issue(("figures", name), f"expected numbers mean, sd >= 0 and n >= 1, got {fig!r}"[:200]))
+    if issues:
+        shown = issues[:5] + ([Issue((), f"... and {len(issues) - 5} more figures like these")]
+                              if len(issues) > 5 else [])
+        raise ScenarioError(str(path), [*shown, Issue((), f"expected {BASELINE_FORMAT}; or {again}")])
+    return data
+
+
 def _write_json_atomically(path: Path, data: dict[str, Any]) -> None:
     write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
@@ -213,9 +289,34 @@ def check(paths: list[Path], workers: int | None = None, baselines: Path | None 
             report.skipped.append(str(f))
             continue
         scenarios.append(sc.with_changes(replications=sc.expect.replications or sc.replications))
+    stored: dict[str, dict[str, Any]] = {}  # read and validated before anything runs
+    if baselines is not None and not update_baseline:
+        for sc in scenarios:
+            path = baselines / f"{sc.name}.json"
+            if path.exists():
+                try:
+                    stored[sc.name] = read_baseline(path, sc.name)
+                except ScenarioError as exc:
+                    problems.append(exc)
     if problems:
         raise CheckInputError(problems)
-    results = run_many(scenarios, workers=workers, progress=progress, desc="check")
+    # the baselines folder is claimed before anything runs and held until written
+    writing = claim(baselines, "baselines", what=f"baselines folder {baselines}") \
+        if update_baseline and baselines is not None else None
+    try:
+        results = run_many(scenarios, workers=workers, progress=progress, desc="check")
+        _judge_all(report, scenarios, results, baselines, update_baseline, stored)
+        if writing is not None:
+            writing.mark()
+    finally:
+        if writing is not None:
+            writing.release()
+    return report
+
+
+def _judge_all(report: CheckReport, scenarios: list[Scenario], results: list[Result], baselines: Path | None,
+               update_baseline: bool, stored: dict[str, dict[str, Any]]) -> None:
+    """Judge every scenario's expectations; write, or compare with, its baseline."""
     for sc, res in zip(scenarios, results, strict=True):
         assert sc.expect is not None
         report.outcomes += judge(sc, res)
@@ -226,15 +327,20 @@ def check(paths: list[Path], workers: int | None = None, baselines: Path | None 
             _write_json_atomically(path, {"meta": {**res.meta(), "written_by": package_version()},
                                           "figures": baseline_figures(res)})
             report.written.append(path)
-        elif path.exists():
-            moves, k = compare(sc.name, json.loads(path.read_text()), res, sc.expect.confidence)
+        elif sc.name in stored:
+            base = stored[sc.name]
+            moves, k = compare(sc.name, base, res, sc.expect.confidence)
             report.moves += moves
             report.compared[sc.name] = k
-    return report
+            if k == 0:
+                report.stale[sc.name] = str(path)
+            was, now = base["meta"].get("scenario_sha256"), res.meta()["scenario_sha256"]
+            if isinstance(was, str) and was != now:
+                report.changed[sc.name] = (was, now)
 
 
 class CheckInputError(InputError):
-    """One or more scenario files given to check are invalid."""
+    """One or more scenario files given to check, or their baselines, are invalid."""
 
     def __init__(self, problems: list[ScenarioError]):
         self.problems = problems

@@ -10,18 +10,21 @@ import argparse
 import datetime as dt
 import json
 import os
+import signal
 import sys
+import threading
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from sim.atomic import write_with
 from sim.check import DEFAULT_BASELINES, CheckInputError, check
 from sim.errors import InputError, ScenarioError
 from sim.experiment import run
 from sim.faults import replay_report
 from sim.fit import assess, fit_log, write_fragment
 from sim.outagelog import read_log
+from sim.outfolder import claim, file_target
 from sim.report import comparison_report, map_page, run_report, sweep_report, write_html
 from sim.results import package_version
 from sim.roads import generate_area, generated_places, to_geojson
@@ -144,11 +147,13 @@ def _columns(pairs: list[str]) -> dict[str, str]:
 
 
 def _fit(args: argparse.Namespace) -> int:
+    out = args.out or args.log.with_suffix(".fit.yaml")
+    file_target(out, f"--out {out}", "stormcrew fit")  # before the fit, not after it
+    file_target(out.with_suffix(".fit.html"), f"--out {out} (its plots)", "stormcrew")
     log = read_log(args.log, _columns(args.column))
     print(log.report, file=sys.stderr)
     log = log.between(args.first, args.last)
     report = assess(fit_log(log), seasons=args.seasons)
-    out = args.out or args.log.with_suffix(".fit.yaml")
     try:
         frag, html = write_fragment(report, out)
     except OSError as exc:
@@ -171,15 +176,21 @@ def _report(folder: Path) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     sc = load_scenario(args.file)
-    t0 = time.perf_counter()
-    c = compare(sc, args.variants, args.figures, args.replications, args.until_significant, args.max_replications,
-                workers=args.workers, progress=True, dask=args.dask)
     out = args.out or Path("results") / f"{sc.name}-compare"
-    try:
-        write_with(out / "comparison.parquet", lambda tmp: c.table.to_parquet(tmp, index=False))
-        write_html(comparison_report(c.table, f"stormcrew compare: {sc.name}"), out / "report.html")
-    except OSError as exc:
-        raise InputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
+    with claim(out, "compare", what=f"--out {out}") as folder:
+        t0 = time.perf_counter()
+        c = compare(sc, args.variants, args.figures, args.replications, args.until_significant,
+                    args.max_replications, workers=args.workers, progress=True, dask=args.dask)
+
+        def fill(tmp: Path) -> None:
+            c.table.to_parquet(tmp / "comparison.parquet", index=False)
+            (tmp / "report.html").write_text(comparison_report(c.table, f"stormcrew compare: {sc.name}"),
+                                             encoding="utf-8")
+        try:
+            folder.replace(fill)
+        except OSError as exc:
+            raise InputError(f"--out {out}: cannot write: {exc.strerror or exc}; the previous comparison there is "
+                             "intact") from None
     print(c.text())
     print(f"compared {len(c.variants)} variants in {time.perf_counter() - t0:.1f} s; table: {out}/comparison.parquet")
     return 0
@@ -189,14 +200,15 @@ def _sweep(args: argparse.Namespace) -> int:
     sc = load_scenario(args.file)
     grid = [parse_assignment(g) for g in args.grid]
     out = args.out or Path("results") / f"{sc.name}-sweep"
-    res = sweep(sc, grid, out, args.sample, args.replications, workers=args.workers or (os.cpu_count() or 1),
-                progress=True, dask=args.dask)
-    summary = res.summary()
+    with claim(out, "sweep", what=f"--out {out}"):  # held through the report as well
+        res = sweep(sc, grid, out, args.sample, args.replications, workers=args.workers or (os.cpu_count() or 1),
+                    progress=True, dask=args.dask)
+        summary = res.summary()
+        write_html(sweep_report(summary, res.points, f"stormcrew sweep: {sc.name}"), out / "report.html")
     head = summary[(summary["scope"] == "zone") & (summary["group"] == "all")
                    & summary["metric"].isin(["arrive", "restore"])]
     table = head.pivot(index="point", columns="metric", values="mean").join(res.points.set_index("point"))
     print(table.to_string(float_format=lambda v: f"{v:.4f}"))
-    write_html(sweep_report(summary, res.points, f"stormcrew sweep: {sc.name}"), out / "report.html")
     print(f"sweep: {len(res.points)} points, {res.ran} replications run, {res.skipped} already done; "
           f"dataset: {out}/figures (partitioned by point); report: {out}/report.html")
     return 0
@@ -212,6 +224,7 @@ def _staff(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    file_target(args.junit, f"--junit {args.junit}", "stormcrew check")
     try:
         report = check(args.paths, workers=args.workers, baselines=args.baselines,
                        update_baseline=args.update_baseline, progress=True)
@@ -245,62 +258,91 @@ def _validate(files: list[Path]) -> int:
 def _run(args: argparse.Namespace) -> int:
     sc = load_scenario(args.file)
     out = args.out or Path("results") / sc.name
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a folder; expected a folder path")
-    report = replay_report(sc)
-    if report is not None:
-        print(report, file=sys.stderr)
-    t0 = time.perf_counter()
-    res = run(sc, replications=args.replications, seed=args.seed, workers=args.workers, progress=True,
-              dask=args.dask)
-    elapsed = time.perf_counter() - t0
-    try:
-        res.save(out)
-    except OSError as exc:
-        raise InputError(f"--out {out}: cannot write the results folder: {exc.strerror or exc}") from None
+    with claim(out, "run", what=f"--out {out}"):  # refused before any replication runs, held until saved
+        report = replay_report(sc)
+        if report is not None:
+            print(report, file=sys.stderr)
+        t0 = time.perf_counter()
+        res = run(sc, replications=args.replications, seed=args.seed, workers=args.workers, progress=True,
+                  dask=args.dask)
+        elapsed = time.perf_counter() - t0
+        try:
+            res.save(out)
+        except OSError as exc:
+            raise InputError(f"--out {out}: cannot write the results folder: {exc.strerror or exc}; the previous "
+                             "results there are intact") from None
     print(f"{sc.name}: {len(res.faults):,} faults over {res.replications} replications in {elapsed:.1f} s")
     print(res.table())
     print(f"results: {out}/")
     return 0
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an exception so that temporary folders are removed and workers stopped on the way
+    out, as for Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: object = None, line: str | None = None) -> None:
+    """A warning as a planner reads it: what happened, not where in the code."""
+    print(f"stormcrew: warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``stormcrew`` command; returns the exit code."""
     args = _parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() \
+        else None
     try:
-        if args.command == "validate":
-            return _validate(args.files)
-        if args.command == "check":
-            return _check(args)
-        if args.command == "fit":
-            return _fit(args)
-        if args.command == "report":
-            return _report(args.folder)
-        if args.command == "map":
-            sc = load_scenario(args.file)
-            path = write_html(map_page(sc), args.out or Path("results") / f"{sc.name}-map.html")
-            print(f"map: {path}")
-            return 0
-        if args.command == "generate-area":
-            nodes, edges = generate_area(args.seed, args.detail, args.block_km)
-            places = generated_places(nodes)
-            write_html(json.dumps(to_geojson(nodes, edges, places)), args.out)
-            print(f"{args.out}: {len(nodes):,} nodes, {len(edges):,} road segments, zones {', '.join(places[0])}, "
-                  f"depots {', '.join(places[1])}, staging points of {', '.join(places[2])}")
-            return 0
-        if args.command == "compare":
-            return _compare(args)
-        if args.command == "sweep":
-            return _sweep(args)
-        if args.command == "staff":
-            return _staff(args)
-        return _run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return _dispatch(args)
     except InputError as exc:
         print(f"stormcrew: {exc}" if not isinstance(exc, ScenarioError) else exc, file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("stormcrew: interrupted; no results written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print(f"stormcrew: {'terminated' if isinstance(exc, _Terminated) else 'interrupted'}; nothing half-written "
+              "was left: an earlier results folder is intact (a sweep resumes where it stopped)", file=sys.stderr)
+        return 143 if isinstance(exc, _Terminated) else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "validate":
+        return _validate(args.files)
+    if args.command == "check":
+        return _check(args)
+    if args.command == "fit":
+        return _fit(args)
+    if args.command == "report":
+        return _report(args.folder)
+    if args.command == "map":
+        sc = load_scenario(args.file)
+        out = args.out or Path("results") / f"{sc.name}-map.html"
+        path = write_html(map_page(sc), file_target(out, f"--out {out}", "stormcrew"))
+        print(f"map: {path}")
+        return 0
+    if args.command == "generate-area":
+        file_target(args.out, str(args.out), "stormcrew generate-area")
+        nodes, edges = generate_area(args.seed, args.detail, args.block_km)
+        places = generated_places(nodes)
+        write_html(json.dumps(to_geojson(nodes, edges, places)), args.out)
+        print(f"{args.out}: {len(nodes):,} nodes, {len(edges):,} road segments, zones {', '.join(places[0])}, "
+              f"depots {', '.join(places[1])}, staging points of {', '.join(places[2])}")
+        return 0
+    if args.command == "compare":
+        return _compare(args)
+    if args.command == "sweep":
+        return _sweep(args)
+    if args.command == "staff":
+        return _staff(args)
+    return _run(args)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,15 @@ workers ran them or in which order they finished.
 
 from __future__ import annotations
 
-import itertools
+import ctypes
+import multiprocessing
+import numbers
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -57,11 +62,51 @@ def _star(args: tuple[Scenario, int, int, bool]) -> Tables:
     return run_replication(*args)
 
 
+def whole(name: str, value: Any, minimum: int) -> int:
+    """An API argument that must be a whole number >= ``minimum``: 2.7 replications or 1.5 as a seed is a
+    mistake to report, not to round.
+
+    >>> whole("replications", 3, 1)
+    3
+    >>> whole("seed", 1.5, 0)
+    Traceback (most recent call last):
+    TypeError: seed: expected a whole number, got 1.5
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected a whole number, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name}: expected a whole number >= {minimum}, got {value}")
+    return int(value)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Pool initializer: a worker ends when the process that started it ends, even by kill -9, instead of waiting
+    forever on its job queue; Ctrl-C is the parent's to handle (it stops the workers)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+    def watch() -> None:  # where PR_SET_PDEATHSIG does not exist
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def execute(fn: Callable[[Any], Any], jobs: list[Any], workers: int = 1, dask: str | None = None,
             ordered: bool = True) -> Iterator[Any]:
     """``fn(job)`` for every job: in this process, in ``workers`` local processes, or on the Dask scheduler at
-    ``dask``. ``ordered``: results in job order; otherwise as they finish, with at most two jobs per worker in
-    flight (memory stays flat however many jobs)."""
+    ``dask``. ``ordered``: results in job order; otherwise as they finish (a caller that writes each result
+    away keeps memory flat however many jobs). Worker processes end with this one: when it is interrupted, when
+    the caller stops early, and when it is killed."""
+    workers = whole("workers", workers, 1)
     if dask:
         from distributed import Client, as_completed
 
@@ -73,30 +118,18 @@ def execute(fn: Callable[[Any], Any], jobs: list[Any], workers: int = 1, dask: s
     if workers <= 1 or len(jobs) <= 1:
         yield from map(fn, jobs)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        if ordered:
-            yield from pool.map(fn, jobs)
-            return
-        pending: set[Future[Any]] = set()
-        queue = iter(jobs)
-        for job in itertools.islice(queue, 2 * workers):
-            pending.add(pool.submit(fn, job))
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
-                nxt = next(queue, None)
-                if nxt is not None:
-                    pending.add(pool.submit(fn, nxt))
+    # multiprocessing's Pool, not concurrent.futures: its terminate() stops the workers and its own threads
+    # at once, where an executor shut down mid-run can hang on its job queue at exit
+    with multiprocessing.Pool(min(workers, len(jobs)), initializer=_die_with_parent,
+                              initargs=(os.getpid(),)) as pool:  # leaving the block terminates the pool
+        yield from (pool.imap if ordered else pool.imap_unordered)(fn, jobs, chunksize=1)
 
 
 def _resolve(scenario: Scenario | str | Path | dict[str, Any], replications: int | None,
              seed: int | None) -> Scenario:
     sc = load_scenario(scenario)
-    n = sc.replications if replications is None else int(replications)
-    if n < 1:
-        raise ValueError("replications must be at least 1")
-    return sc.with_changes(replications=n, seed=sc.seed if seed is None else int(seed))
+    n = sc.replications if replications is None else whole("replications", replications, 1)
+    return sc.with_changes(replications=n, seed=sc.seed if seed is None else whole("seed", seed, 0))
 
 
 def run_many(scenarios: list[Scenario], workers: int | None = 1, progress: bool = False,
@@ -106,7 +139,7 @@ def run_many(scenarios: list[Scenario], workers: int | None = 1, progress: bool 
     storms, time series and day tables (memory no longer grows with the number of faults). ``dask``: the address
     of a Dask distributed scheduler to run on instead of local processes; results are the same either way."""
     jobs = [(sc, sc.seed, r, keep_records) for sc in scenarios for r in range(sc.replications)]
-    w = (os.cpu_count() or 1) if workers is None else workers
+    w = (os.cpu_count() or 1) if workers is None else whole("workers", workers, 1)
     done: list[Tables] = []
     with tqdm(total=len(jobs), desc=desc, unit="rep", delay=1.0, disable=not progress, leave=False) as bar:
         for out in execute(_star, jobs, w, dask):

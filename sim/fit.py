@@ -409,5 +409,6 @@ def write_fragment(report: FitReport, out: Path) -> tuple[Path, Path]:
             + yaml.safe_dump(report.fit.fragment(), sort_keys=False, default_flow_style=None))
     html = out.with_suffix(".fit.html")
     write_text(out, body)
-    write_text(html, report.figure().to_html(include_plotlyjs=True, full_html=True))
+    page = report.figure().to_html(include_plotlyjs=True, full_html=True)
+    write_text(html, page.replace("<head>", '<head><meta name="generator" content="stormcrew">', 1))
     return out, html

@@ -2,7 +2,8 @@
 keyed by a checksum of the file and the preparation settings), the storms' slowdowns and road closures of a
 replication, and the travel-time variability.
 
-The disk cache lives in ``$STORMCREW_CACHE`` (default ``~/.cache/stormcrew``); delete it freely.
+The disk cache lives in ``$STORMCREW_CACHE`` (default ``~/.cache/stormcrew``); delete it freely. A damaged entry is
+rebuilt, and a location that is not a writable folder is skipped, each with a warning (sim.roads.CacheWarning).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +19,41 @@ import numpy as np
 import pandas as pd
 
 from sim.faults import FaultTable
-from sim.roads import PreparedNetwork, RoadNetwork
+from sim.roads import PreparedNetwork, RoadNetwork, cache_warning
 from sim.scenario import Scenario
 from sim.streams import stream
 from sim.travel import RoadTravel, Slowdown, StraightLineTravel, Travel
 from sim.zones import zone_map
 
 
-def cache_dir() -> Path:
-    """Where prepared networks are kept."""
-    return Path(os.environ.get("STORMCREW_CACHE", Path.home() / ".cache" / "stormcrew"))
+def cache_dir() -> Path | None:
+    """Where prepared networks are kept: ``$STORMCREW_CACHE`` (unset or empty: ``~/.cache/stormcrew``), created if
+    need be. None, with a CacheWarning naming the location, when it is not a folder that can be created and written
+    (a file, under a file, read-only): the run goes on without the disk cache."""
+    try:
+        where = Path(os.environ.get("STORMCREW_CACHE") or Path.home() / ".cache" / "stormcrew").expanduser()
+    except RuntimeError as exc:  # no home folder to be found
+        cache_warning(f"road cache: no location ({exc}); set STORMCREW_CACHE to a folder; going on without it")
+        return None
+    try:
+        if where.exists() and not where.is_dir():
+            raise FileExistsError
+        where.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=where):
+            pass
+    except FileExistsError:
+        problem = "exists and is not a folder"
+    except NotADirectoryError:
+        problem = "lies under a file, not a folder"
+    except PermissionError:
+        problem = "is not writable"
+    except OSError as exc:
+        problem = f"cannot be used: {exc.strerror or exc}"
+    else:
+        return where
+    cache_warning(f"road cache {where} {problem}; expected a writable folder (set STORMCREW_CACHE to one); going on "
+                  "without the disk cache")
+    return None
 
 
 @functools.lru_cache(maxsize=4)

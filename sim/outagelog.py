@@ -10,6 +10,27 @@ optionally its cause and the customers it cut off. Column names are mapped with 
 (1, {'time_out is not a date': [3]})
 >>> print(log.report)
 storm.csv: 2 rows read, 1 dropped: 1 with time_out is not a date (line 3)
+
+Dates. A log has one date format, and a date is never guessed:
+
+* ISO 8601 (``2017-10-30``, ``2017-10-30 02:00``, ``2017-10-30T02:00:00``, optionally with a UTC offset ``Z``,
+  ``-04:00``, ``-0500``) is read strictly: ``2017-02-30`` is not a date.
+* ``MM/DD/YYYY`` or ``DD/MM/YYYY`` (with or without ``HH:MM`` or ``HH:MM:SS``) is read only when the rows themselves
+  tell the order: some row can only be month first (``10/30/2017``) or only day first (``30/10/2017``) and no row
+  contradicts it. A column where every row reads both ways (all days 1-12) is ambiguous, and a column with rows
+  that can only be day first and others that can only be month first mixes two conventions: both are refused
+  (ScenarioError, exit 2) with example lines and the fix (convert the column to ISO 8601, YYYY-MM-DD HH:MM).
+* The log's date format is the format of most of its rows. Rows that are valid dates in another format (a
+  ``30/10/2017`` among ISO rows) are not reinterpreted: when they are at most 1 % of the rows (a stray hand edit)
+  they are dropped and listed by line (``time_out is not in the log's date format (YYYY-MM-DD HH:MM)``); when more
+  (a merge of two exports) the file is refused, because dropping them would bias every rate fitted from the log.
+  Rows that are no date in any format are dropped as ``time_out is not a date``.
+* UTC offsets. The simulator's clock is the service area's local clock (days, hours of day, the scenario's
+  ``start``). When the offsets of a log belong to one local clock (one offset, or two an hour apart: standard and
+  daylight-saving time, ``-05:00`` and ``-04:00``), each time is read as the local wall-clock time written and the
+  offset dropped; rows without an offset are read as the same local time. When the offsets belong to several time
+  zones (``Z`` among ``-05:00``) there is no one local clock: rows with an offset are converted to UTC and rows
+  without one are taken as UTC. Either way the report's notes say so.
 """
 
 from __future__ import annotations
@@ -18,6 +39,7 @@ import functools
 import io
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -114,10 +136,123 @@ def _fail(source: str, message: str, line: int | None = None) -> ScenarioError:
     return ScenarioError(source, [Issue((), message, line)])
 
 
+_ISO = re.compile(r"^(?P<dt>\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?)\s*"
+                  r"(?P<tz>Z|[+-]\d{2}(?::?\d{2})?)?$")
+_SLASH = re.compile(r"^(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})"
+                    r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$")
+ISO_FORMAT = "YYYY-MM-DD HH:MM"
+MONTH_FIRST, DAY_FIRST = "MM/DD/YYYY HH:MM", "DD/MM/YYYY HH:MM"
+MAX_FOREIGN_SHARE = 0.01
+"""Rows in another date format than the log's are dropped up to this share of the rows; beyond, the file is
+refused."""
+
+
+def _offset_minutes(tz: str) -> int | None:
+    """``"-04:00"`` -> -240, ``"Z"`` -> 0; None for an impossible offset (beyond ±14:00 or 60 minutes or more)."""
+    if tz == "Z":
+        return 0
+    digits = tz[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    if hours > 14 or minutes >= 60:
+        return None
+    return (-1 if tz[0] == "-" else 1) * (hours * 60 + minutes)
+
+
+def _offset_text(minutes: int) -> str:
+    return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _examples(text: pd.Series, line: np.ndarray, mask: np.ndarray, k: int = 3) -> str:
+    idx = np.flatnonzero(mask)[:k]
+    return ", ".join(f"line {line[i]} {text.iloc[i]!r}" for i in idx)
+
+
+def read_times(column: pd.Series, col: str, source: str, line: np.ndarray) -> tuple[
+        np.ndarray, tuple[str, np.ndarray], list[str]]:
+    """Parse a log's time column by the rules of the module docstring (vectorised).
+
+    Returns the times (datetime64[us], NaT where a row is no date), the description of the log's date format with
+    the rows valid in another format (to drop), and notes for the report. Raises ScenarioError for a column that
+    cannot be read safely.
+
+    >>> t, (fmt, foreign), notes = read_times(pd.Series(["10/30/2017 02:00", "11/02/2017"]), "time_out", "s.csv",
+    ...                                       np.array([2, 3]))
+    >>> [str(v)[:16] for v in t], fmt
+    (['2017-10-30T02:00', '2017-11-02T00:00'], 'MM/DD/YYYY HH:MM')
+    >>> print(notes[0])
+      time_out read as MM/DD/YYYY HH:MM (month first: line 2 '10/30/2017 02:00')
+    """
+    text = column.astype(str).str.strip()
+    n = len(text)
+
+    def refuse(message: str, mask: np.ndarray) -> ScenarioError:
+        first = np.flatnonzero(mask)
+        return ScenarioError(source, [Issue((col,), message, int(line[first[0]]) if len(first) else None)])
+
+    iso = text.str.extract(_ISO)
+    iso_when = pd.to_datetime(iso["dt"], format="ISO8601", errors="coerce").astype("datetime64[us]").to_numpy()
+    tz = iso["tz"].fillna("")
+    offsets = {t: _offset_minutes(t) for t in tz.unique() if t}
+    offset = tz.map(lambda t: offsets.get(t, 0) if t else 0).fillna(0).to_numpy(dtype=np.int64)
+    bad_offset = tz.map(lambda t: bool(t) and offsets.get(t) is None).to_numpy(dtype=bool)
+    iso_ok = ~np.isnat(iso_when) & ~bad_offset
+
+    sl = text.str.extract(_SLASH)
+    clock = (sl["H"].fillna("0").str.zfill(2) + ":" + sl["M"].fillna("00") + ":" + sl["S"].fillna("00"))
+    a, b = sl["a"].str.zfill(2), sl["b"].str.zfill(2)
+
+    def slash(month: pd.Series, day: pd.Series) -> np.ndarray:
+        return pd.to_datetime(sl["y"] + "-" + month + "-" + day + " " + clock, format="%Y-%m-%d %H:%M:%S",
+                              errors="coerce").astype("datetime64[us]").to_numpy()
+
+    mdy, dmy = slash(a, b), slash(b, a)
+    m_ok, d_ok = ~np.isnat(mdy), ~np.isnat(dmy)
+    notes: list[str] = []
+    if iso_ok.sum() >= (m_ok | d_ok).sum():
+        fmt, when, foreign = ISO_FORMAT, np.where(iso_ok, iso_when, np.datetime64("NaT", "us")), m_ok | d_ok
+    else:
+        only_m, only_d = m_ok & ~d_ok, d_ok & ~m_ok
+        if only_m.any() and only_d.any():
+            raise refuse(f"mixes day-first and month-first dates: {_examples(text, line, only_d, 2)} can only be "
+                         f"DD/MM/YYYY, {_examples(text, line, only_m, 2)} only MM/DD/YYYY; convert the column to "
+                         f"ISO 8601 ({ISO_FORMAT}), which cannot be misread", only_d)
+        if not (only_m.any() or only_d.any()):
+            raise refuse(f"dates read both as DD/MM/YYYY and as MM/DD/YYYY ({_examples(text, line, m_ok)}) and no "
+                         "row tells which (no day above 12); convert the column to ISO 8601 "
+                         f"({ISO_FORMAT}), which cannot be misread", m_ok)
+        first, parsed, evidence = (MONTH_FIRST, mdy, only_m) if only_m.any() else (DAY_FIRST, dmy, only_d)
+        fmt, when, foreign = first, parsed, iso_ok
+        notes.append(f"  {col} read as {fmt} ({'month' if first == MONTH_FIRST else 'day'} first: "
+                     f"{_examples(text, line, evidence, 1)})")
+    if foreign.sum() > MAX_FOREIGN_SHARE * n:
+        raise refuse(f"{foreign.sum():,} of {n:,} rows are not in the log's date format ({fmt}), e.g. "
+                     f"{_examples(text, line, foreign)}: rows in two date formats cannot be read safely (is "
+                     f"03/04 March or April?); convert them to {fmt}, or the whole column to ISO 8601 "
+                     f"({ISO_FORMAT}), which cannot be misread", foreign)
+    if fmt == ISO_FORMAT:
+        has_tz = iso_ok & (tz != "").to_numpy()
+        if has_tz.any():
+            seen = sorted({int(v) for v in offset[has_tz]})
+            naive = int((iso_ok & ~has_tz).sum())
+            shown = ", ".join(_offset_text(v) for v in seen)
+            if len(seen) == 1 or (len(seen) == 2 and seen[1] - seen[0] == 60):
+                notes.append(f"  {col}: UTC offset{'s' if len(seen) > 1 else ''} {shown} dropped: times are read "
+                             "as the local wall-clock times written"
+                             + (f"; {naive:,} rows without an offset are read as the same local time" if naive
+                                else ""))
+            else:
+                when = np.where(has_tz, when - offset.astype("timedelta64[m]"), when)
+                notes.append(f"  {col}: UTC offsets of several time zones ({shown}): times converted to UTC, so "
+                             "days and hours of day are UTC's"
+                             + (f"; {naive:,} rows without an offset are taken as UTC" if naive else ""))
+    return when.astype("datetime64[us]"), (fmt, foreign), notes
+
+
 def read_log(path: str | Path | IO[str], columns: LogColumns | dict[str, Any] | None = None,
              source: str | None = None) -> OutageLog:
     """Read an outage log CSV. Rows that cannot be used are dropped and listed in ``report``; a log that cannot be
-    used at all (missing file or columns, no rows, no valid row) raises ScenarioError (exit code 2)."""
+    used at all (missing file or columns, no rows, no valid row, dates that cannot be read safely: see the module)
+    raises ScenarioError (exit code 2)."""
     cols = columns if isinstance(columns, LogColumns) else LogColumns.model_validate(columns or {})
     name = source or (str(path) if not isinstance(path, io.IOBase) else "<log>")
     try:
@@ -140,14 +275,14 @@ def read_log(path: str | Path | IO[str], columns: LogColumns | dict[str, Any] | 
     ok = np.ones(len(raw), dtype=bool)
     out = pd.DataFrame({"line": line})
 
-    text = raw[cols.time_out].str.strip()
-    when = pd.to_datetime(text, errors="coerce", format="mixed")
-    if getattr(when.dt, "tz", None) is not None:
-        when = when.dt.tz_localize(None)
-    bad = when.isna().to_numpy()
+    when, foreign, notes = read_times(raw[cols.time_out], cols.time_out, name, line)
+    report.drop(f"{cols.time_out} is not in the log's date format ({foreign[0]})", line[foreign[1] & ok])
+    ok &= ~foreign[1]
+    bad = np.isnat(when)
     report.drop(f"{cols.time_out} is not a date", line[bad & ok])
     ok &= ~bad
-    out["time_out"] = when.to_numpy()
+    report.notes += notes
+    out["time_out"] = when
 
     def number(col: str | None, what: str, lo: float | None = None, hi: float | None = None,
                strict_lo: bool = False) -> np.ndarray | None:

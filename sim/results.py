@@ -14,9 +14,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -27,6 +24,7 @@ import yaml
 
 from sim.figures import ALL, SCOPES, parse_figure
 from sim.metrics import MIN_RELIABLE
+from sim.outfolder import claim
 from sim.scenario import Scenario
 from sim.texttable import text_table
 
@@ -143,37 +141,32 @@ class Result:
         return "\n".join(lines)
 
     def save(self, out: str | Path) -> Path:
-        """Write the results folder ``out`` atomically (replacing any earlier run there) and return its path."""
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        try:
-            self.faults.to_parquet(tmp / "faults.parquet", index=False)
-            self.units.to_parquet(tmp / "units.parquet", index=False)
-            self.per_replication.to_parquet(tmp / "replications.parquet", index=False)
-            for name in ("storms", "timeseries", "restoration", "days", "dispatches", "unit_summary"):
-                getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
-            if self.scenario.travel.model == "road_network":  # the map's roads, so the folder stands alone
-                from sim.network import load_network, road_segments
+        """Write the results folder ``out`` atomically (replacing an earlier run there, never a folder stormcrew did
+        not write: see sim.outfolder) and return its path."""
+        with claim(out, "run", need_bytes=self.size_estimate()) as folder:
+            return folder.replace(self._write)
 
-                road_segments(load_network(self.scenario)).to_parquet(tmp / "roads.parquet", index=False)
-            (tmp / "summary.json").write_text(json.dumps(self.summary_dict(), indent=2) + "\n")
-            # the folder the scenario's relative file paths (roads, GIS files, logs) start from, to reload it
-            resolved = {**self.meta(), "scenario_folder": str(self.scenario.path_of(".").resolve()),
-                        "resolved": self.scenario.resolved()}
-            (tmp / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
-            from sim.report import run_report  # the report reads the folder just written
+    def size_estimate(self) -> int:
+        """Bytes the results folder will take, roughly (parquet compresses the tables about fivefold)."""
+        tables = (self.faults, self.units, self.per_replication, self.storms, self.timeseries, self.restoration,
+                  self.days, self.dispatches, self.unit_summary)
+        return sum(int(t.memory_usage(deep=False).sum()) for t in tables) // 5 + 2**20
 
-            (tmp / "report.html").write_text(run_report(tmp), encoding="utf-8")
-            os.chmod(tmp, 0o755)
-            old = None
-            if out.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-                os.replace(out, old / out.name)
-            os.replace(tmp, out)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return out
+    def _write(self, tmp: Path) -> None:
+        self.faults.to_parquet(tmp / "faults.parquet", index=False)
+        self.units.to_parquet(tmp / "units.parquet", index=False)
+        self.per_replication.to_parquet(tmp / "replications.parquet", index=False)
+        for name in ("storms", "timeseries", "restoration", "days", "dispatches", "unit_summary"):
+            getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
+        if self.scenario.travel.model == "road_network":  # the map's roads, so the folder stands alone
+            from sim.network import load_network, road_segments
+
+            road_segments(load_network(self.scenario)).to_parquet(tmp / "roads.parquet", index=False)
+        (tmp / "summary.json").write_text(json.dumps(self.summary_dict(), indent=2) + "\n")
+        # the folder the scenario's relative file paths (roads, GIS files, logs) start from, to reload it
+        resolved = {**self.meta(), "scenario_folder": str(self.scenario.path_of(".").resolve()),
+                    "resolved": self.scenario.resolved()}
+        (tmp / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
+        from sim.report import run_report  # the report reads the folder just written
+
+        (tmp / "report.html").write_text(run_report(tmp), encoding="utf-8")

@@ -4,8 +4,10 @@ Preparation: edges get a driving time from their road class's speed (or their ow
 factor of the zone they lie in; chains of degree-2 nodes are collapsed into single edges (a city network of tens
 of thousands of nodes shrinks to a few thousand junctions); shortest times and the lengths of those fastest routes
 between all remaining junctions are computed with scipy.sparse.csgraph and cached on disk, keyed by a checksum of
-the input file and the preparation settings, so the second run starts at once. A point (a fault, a depot) snaps to
-the nearest junction (a KD-tree), and the snap distance is driven at a slow speed.
+the input file and the preparation settings, so the second run starts at once. Each cache entry stores its key and
+a sha256 of its arrays; an entry that cannot be read, or whose key or checksum does not match, is rebuilt and
+rewritten with a :class:`CacheWarning` naming the file, and a cache that cannot be written is skipped with one. A
+point (a fault, a depot) snaps to the nearest junction (a KD-tree), and the snap distance is driven at a slow speed.
 
 >>> net = RoadNetwork.from_edges([(0, 0), (1, 0), (1, 1)], [(0, 1, "primary", None), (1, 2, "primary", None)])
 >>> prepared = net.prepare({"primary": 60.0}, snap_speed_kmh=6.0)
@@ -21,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import warnings
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +41,51 @@ from sim.errors import Issue, ScenarioError
 DEFAULT_SPEEDS = {"motorway": 100.0, "trunk": 80.0, "primary": 70.0, "secondary": 60.0, "tertiary": 50.0,
                   "residential": 30.0, "unclassified": 40.0, "service": 20.0, "track": 20.0}
 """km/h by road class (OpenStreetMap names), for edges without their own speed limit."""
-PREPARED_VERSION = 1
+PREPARED_VERSION = 2  # 2: entries carry their key and a sha256 of their arrays
+_CACHED = ("nx", "ny", "minutes", "km", "eu", "ev", "emin", "elen")
+
+
+class _Damaged(ValueError):
+    """A cache entry that reads but is not the complete, unchanged entry it should be."""
+
+
+class CacheWarning(UserWarning):
+    """The disk cache of prepared road networks could not be used: the run goes on without it (or rebuilds)."""
+
+
+def cache_warning(message: str) -> None:
+    """Warn about the disk cache (once per message and process, as warnings do by default)."""
+    warnings.warn(message, CacheWarning, stacklevel=3)
+
+
+def _digest(arrays: dict[str, np.ndarray]) -> str:
+    """sha256 over the cached arrays: names, dtypes, shapes and bytes."""
+    h = hashlib.sha256()
+    for name in _CACHED:
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}:{a.dtype.str}:{a.shape};".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _read_entry(path: Path, key: str) -> dict[str, np.ndarray]:
+    """The arrays of the cache entry at ``path``; _Damaged (or whatever reading a damaged file raises) when it is
+    not the complete, unchanged entry for ``key``."""
+    with np.load(path, allow_pickle=False) as z:
+        missing = [k for k in (*_CACHED, "key", "sha256") if k not in z.files]
+        if missing:
+            raise _Damaged(f"no {', '.join(missing)} in it")
+        arrays = {k: z[k] for k in _CACHED}
+        stored_key, stored_sum = str(z["key"]), str(z["sha256"])
+    if stored_key != key:
+        raise _Damaged(f"it holds the entry {stored_key!r}, not {key!r}")
+    if _digest(arrays) != stored_sum:
+        raise _Damaged("its contents do not match their sha256")
+    m, k = len(arrays["nx"]), len(arrays["eu"])
+    if arrays["ny"].shape != (m,) or arrays["minutes"].shape != (m, m) or arrays["km"].shape != (m, m) or any(
+            arrays[e].shape != (k,) for e in ("ev", "emin", "elen")):
+        raise _Damaged("its arrays do not fit together")
+    return arrays
 
 
 def _fail(source: str, message: str) -> ScenarioError:
@@ -209,9 +257,15 @@ class RoadNetwork:
                                          [list(map(float, k)) for k in keep]]).encode()).hexdigest()[:20]
         path = Path(cache) / f"roads-{key}.npz" if cache is not None else None
         if path is not None and path.exists():
-            z = np.load(path)
-            return PreparedNetwork(z["nx"], z["ny"], z["minutes"], z["km"], snap_speed_kmh, self.source,
-                                   z["eu"], z["ev"], z["emin"], z["elen"])
+            try:
+                z = _read_entry(path, key)
+            except Exception as exc:  # whatever a damaged file raises (zip, zlib, pickle, EOF ...): rebuild
+                reason = str(exc).strip() if isinstance(exc, (_Damaged, zipfile.BadZipFile)) else ""
+                reason = reason or f"unreadable: {type(exc).__name__}"
+                cache_warning(f"road cache {path} was damaged ({reason}); rebuilt it")
+            else:
+                return PreparedNetwork(z["nx"], z["ny"], z["minutes"], z["km"], snap_speed_kmh, self.source,
+                                       z["eu"], z["ev"], z["emin"], z["elen"])
         n = len(self.x)
         keep_nodes = set(cKDTree(np.column_stack([self.x, self.y])).query(np.asarray(keep, float).reshape(-1, 2))[1]
                          .tolist()) if len(keep) else set()
@@ -241,8 +295,14 @@ class RoadNetwork:
         out = PreparedNetwork(self.x[used], self.y[used], d_min, d_len, snap_speed_kmh, self.source, u2, v2, cmin,
                               clen)
         if path is not None:
-            write_with(path, lambda tmp: np.savez(tmp, nx=out.x, ny=out.y, minutes=d_min, km=d_len, eu=u2, ev=v2,
-                                                  emin=cmin, elen=clen), suffix=".npz")
+            arrays = {"nx": out.x, "ny": out.y, "minutes": d_min, "km": d_len, "eu": u2, "ev": v2, "emin": cmin,
+                      "elen": clen}
+            try:
+                write_with(path, lambda tmp: np.savez(tmp, **arrays, key=np.array(key),
+                                                      sha256=np.array(_digest(arrays))), suffix=".npz")
+            except OSError as exc:
+                cache_warning(f"road cache {path.parent}: cannot write {path.name} ({exc.strerror or exc}); "
+                              "going on without the disk cache")
         return out
 
 
@@ -486,4 +546,4 @@ def to_geojson(nodes: Sequence[tuple[float, float]], edges: Sequence[tuple[int, 
                   for name, p in depots.items()]
         feats += [{"type": "Feature", "properties": {"staging": group},
                    "geometry": {"type": "Point", "coordinates": m(p)}} for group, ps in staging.items() for p in ps]
-    return {"type": "FeatureCollection", "features": feats}
+    return {"type": "FeatureCollection", "generator": "stormcrew generate-area", "features": feats}

@@ -22,6 +22,7 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import math
 import re
 import typing
 from pathlib import Path
@@ -68,7 +69,10 @@ def parse_minutes(value: Any) -> Any:
     if isinstance(value, str):
         m = _DURATION.match(value)
         if m and (m.group(2).lower() in _UNITS or m.group(2) == ""):
-            return float(m.group(1)) * _UNITS.get(m.group(2).lower(), 1.0)
+            minutes = float(m.group(1)) * _UNITS.get(m.group(2).lower(), 1.0)
+            if math.isfinite(minutes):  # 400 digits overflow to inf, which the YAML check cannot see in a string
+                return minutes
+            raise ValueError(f"expected a finite duration, got {value!r}")
         raise ValueError(f"expected a duration such as 30, '45 min', '4 h' or '92 d', got {value!r}")
     return value
 

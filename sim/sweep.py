@@ -27,10 +27,11 @@ import pandas as pd
 import yaml
 from tqdm import tqdm
 
-from sim.atomic import write_with
+from sim.atomic import write_text, write_with
 from sim.errors import InputError, ScenarioError
-from sim.experiment import execute, run_replication
+from sim.experiment import execute, run_replication, whole
 from sim.metrics import summarise
+from sim.outfolder import MARKER, OutputFolder, claim
 from sim.scenario import Scenario, load_scenario
 from sim.variants import set_path
 
@@ -130,20 +131,41 @@ def sweep(sc: Scenario, assignments: list[tuple[str, list[Any]]], out: str | Pat
     """Run the sweep into ``out`` (resuming whatever is already there); ``limit`` stops after that many
     replications (as an interruption would)."""
     out = Path(out)
-    n = replications or sc.replications
+    n = sc.replications if replications is None else whole("replications", replications, 1)
     points = grid_points(assignments, sample, sc.seed)
     scenarios = [point_scenario(sc, p, k) for k, p in enumerate(points)]  # all checked before anything runs
     definition = {"scenario": sc.name, "scenario_sha256": sc.digest(), "seed": sc.seed, "replications": n,
                   "grid": [[p, v] for p, v in assignments], "sample": sample}
+    with claim(out, "sweep", what=f"--out {out}") as folder:  # one writer; a folder of other output is refused
+        _start(folder, definition)
+        return _run_points(sc, scenarios, points, n, out, workers, progress, dask, limit)
+
+
+def _start(folder: OutputFolder, definition: dict[str, Any]) -> None:
+    """Mark a new sweep folder and record what is swept, or check that ``folder`` holds this same sweep; remove
+    the temporaries of a writer that was killed."""
+    out = folder.path
     stamp = out / "sweep.json"
     if stamp.exists():
-        old = json.loads(stamp.read_text())
+        try:
+            old = json.loads(stamp.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise InputError(f"{stamp}: damaged ({exc}); expected the JSON definition of the sweep in this folder: "
+                             "remove the folder to start again, or choose another --out") from None
         if old != json.loads(json.dumps(definition)):
             raise InputError(f"{out}: holds a different sweep (other scenario, grid, seed or replications); "
                              "expected an empty folder or the same sweep to resume")
     else:
         out.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(json.dumps(definition, indent=2) + "\n")
+        write_text(stamp, json.dumps(definition, indent=2) + "\n")
+    folder.mark()
+    for p in out.rglob(".*"):  # atomic writes interrupted by a kill leave their hidden temporary files
+        if p.is_file() and p.name != MARKER:
+            p.unlink(missing_ok=True)
+
+
+def _run_points(sc: Scenario, scenarios: list[Scenario], points: list[dict[str, Any]], n: int, out: Path,
+                workers: int, progress: bool, dask: str | None, limit: int | None) -> SweepResult:
     table = pd.DataFrame([{"point": k, **{p: json.dumps(v) for p, v in pt.items()}} for k, pt in enumerate(points)])
     _write_atomic(table, out / "points.parquet")
     todo = [(s, sc.seed, r, k) for k, s in enumerate(scenarios) for r in range(n)
