@@ -16,6 +16,8 @@ from the list). A bare number means a constant.
 
 from __future__ import annotations
 
+import math
+import warnings
 from functools import cached_property
 from typing import Any
 
@@ -24,6 +26,26 @@ import scipy.stats
 from pydantic import BaseModel, ConfigDict, model_validator
 
 _OWN = {"constant": ("value",), "empirical": ("values",)}
+
+MAX_VALUE = 1e7
+"""Largest value a distribution may draw (for a scipy.stats law: at a chance of one in a thousand or more): ten
+million, i.e. 19 years in minutes, and customers, faults per hour or travel factors far beyond any real one. Values
+beyond it would make a replication run for centuries of simulated time (or overflow), so such a law is refused when
+the scenario is read."""
+
+TAIL = 1e-3
+"""The upper-tail chance at which a scipy.stats law's values are checked against MAX_VALUE (its 99.9th
+percentile): absurd parameters are refused, a heavy tail is not."""
+
+
+def _number(val: Any) -> bool:
+    """A finite int or float (not a bool; an int too large for a float is not one)."""
+    if not isinstance(val, (int, float)) or isinstance(val, bool):
+        return False
+    try:
+        return math.isfinite(float(val))
+    except OverflowError:
+        return False
 
 
 class Distribution(BaseModel):
@@ -49,13 +71,12 @@ class Distribution(BaseModel):
     def _check(self) -> Distribution:
         params = self.params
         for key, val in params.items():
-            ok = isinstance(val, (int, float)) and not isinstance(val, bool)
+            ok = _number(val)
             if key == "values":
-                ok = isinstance(val, list) and len(val) > 0 and all(
-                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in val)
+                ok = isinstance(val, list) and len(val) > 0 and all(_number(v) for v in val)
             if not ok:
-                want = "a non-empty list of numbers" if key == "values" else "a number"
-                raise ValueError(f"parameter '{key}' of {self.dist}: expected {want}, got {val!r}")
+                want = "a non-empty list of finite numbers" if key == "values" else "a finite number"
+                raise ValueError(f"parameter '{key}' of {self.dist}: expected {want}, got {_shown(val)}")
         if self.dist in _OWN:
             need = _OWN[self.dist]
             if set(params) != set(need):
@@ -63,6 +84,9 @@ class Distribution(BaseModel):
             values = params.get("values", [params.get("value")])
             if min(values) < 0:
                 raise ValueError(f"'{self.dist}' has a negative value; durations and counts must be >= 0")
+            if max(values) > MAX_VALUE:
+                raise ValueError(f"'{self.dist}' has a value of {max(values):.6g}; expected values up to "
+                                 f"{MAX_VALUE:,.0f} (minutes: 19 years)")
             return self
         law = getattr(scipy.stats, self.dist, None)
         if not isinstance(law, (scipy.stats.rv_continuous, scipy.stats.rv_discrete)):
@@ -76,12 +100,23 @@ class Distribution(BaseModel):
             raise ValueError(f"'{self.dist}' takes {', '.join(allowed)}"
                              + (f"; unknown: {', '.join(unknown)}" if unknown else "")
                              + (f"; missing: {', '.join(missing)}" if missing else ""))
-        lo, _hi = law(**params).support()
-        if np.isnan(lo):
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                frozen = law(**params)
+                lo, _hi = frozen.support()
+                top = float(frozen.ppf(1.0 - TAIL))
+        except (ValueError, TypeError, OverflowError, ArithmeticError):  # scipy's own refusal of the parameters
+            lo, top = math.nan, math.nan
+        if np.isnan(lo) or np.isnan(top):
             raise ValueError(f"invalid parameters for '{self.dist}': {params}")
         if lo < 0:
             raise ValueError(f"'{self.dist}' with {params} can be negative; durations and counts must be >= 0 "
                              "(pick a distribution on [0, inf) or raise loc)")
+        if top > MAX_VALUE:
+            raise ValueError(f"'{self.dist}' with {params} draws values above {MAX_VALUE:,.0f} (one draw in a "
+                             f"thousand reaches {top:.3g}); expected durations in minutes, counts or factors well "
+                             "below (19 years of minutes)")
         return self
 
     @cached_property
@@ -108,3 +143,8 @@ class Distribution(BaseModel):
     def describe(self) -> str:
         """Short text such as ``lognorm(s=0.9, scale=95)``."""
         return f"{self.dist}({', '.join(f'{k}={v}' for k, v in self.params.items())})"
+
+
+def _shown(val: Any) -> str:
+    text = repr(val)
+    return text if len(text) <= 60 else f"{text[:40]}... ({len(text)} characters)"

@@ -94,8 +94,8 @@ def _background(sc: Scenario, seed: int, rep: int, spells: list[tuple[float, flo
     zones, types = list(sc.zones), list(sc.fault_types)
     n_hours = int(np.ceil(sc.horizon / 60.0))
     day = np.ones(n_hours)
-    if arr.day_to_day > 0:
-        k = arr.day_to_day ** 2
+    k = arr.day_to_day ** 2
+    if k > 0:  # (a coefficient of variation so small that its square is 0 is no variation)
         factor = stream(seed, rep, "day_factor").gamma(1.0 / k, k, size=n_hours // 24 + 1)
         day = factor[np.arange(n_hours) // 24]
     zm = sc.zone_map()
@@ -148,7 +148,7 @@ def _storm_faults(sc: Scenario, seed: int, rep: int, storm: Storm, zm: ZoneMap, 
         lost = z < 0  # far from the track's zones after every redraw: the nearest point of the storm's first zone
         x[lost], y[lost] = zm.clamp(allowed[0], x[lost], y[lost])
         z[lost] = allowed[0]
-        keep = t < sc.horizon
+        keep = (t >= 0) & (t < sc.horizon)  # a calendar storm may begin before the season or end after it
         n = int(keep.sum())
         repair = sc.fault_types[ftype].repair.sample(stream(seed, rep, "storm_repair", storm.key, ftype), n)
         parts.add(t[keep], z[keep], np.full(n, types.index(ftype)), x[keep], y[keep],

@@ -17,6 +17,9 @@ needs no file.
 from __future__ import annotations
 
 import json
+import math
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +29,13 @@ from shapely.geometry import Polygon
 
 from sim.errors import Issue
 from sim.outagelog import looks_like_degrees, project  # the road and log readers' rules, so all files agree
+from sim.scenario import MAX_KM
 from sim.zones import ring_problem
 
 Where = tuple[str | int, ...]
+
+MAX_BYTES = 256 * 2**20
+"""Largest GIS file read (256 MiB; the generated area, roads included, is 0.3 MB)."""
 
 
 class _Problem(Exception):
@@ -41,16 +48,28 @@ class _File:
     def __init__(self, path: Path, name: str, units: str, origin: Any) -> None:
         self.name = name
         try:
-            data = json.loads(path.read_text())
+            st = os.stat(path)
+            if not stat.S_ISREG(st.st_mode):  # a folder, or a FIFO or device that would block or never end
+                raise _Problem(f"{name}: not a regular file; expected a GeoJSON file of zones, depots or staging "
+                               "points")
+            if st.st_size > MAX_BYTES:
+                raise _Problem(f"{name}: {st.st_size:,} bytes, more than the limit of {MAX_BYTES:,}; expected a "
+                               "GeoJSON file of zones, depots or staging points")
+            data = json.loads(path.read_bytes().decode("utf-8-sig"))
         except FileNotFoundError:
             raise _Problem(f"{name}: file not found; expected a GeoJSON file of zones, depots or staging points") \
                 from None
-        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (OSError, ValueError) as exc:  # ValueError: bad JSON or UTF-8, a NUL byte in the path
             raise _Problem(f"{name}: not valid GeoJSON ({exc})") from None
+        except RecursionError:
+            raise _Problem(f"{name}: not valid GeoJSON (nested too deeply)") from None
         if not isinstance(data, dict) or data.get("type") != "FeatureCollection" \
                 or not isinstance(data.get("features"), list):
             raise _Problem(f"{name}: expected a GeoJSON FeatureCollection with a list of features")
         self.features = [f for f in data["features"] if isinstance(f, dict)]
+        if origin is not None and not (isinstance(origin, (list, tuple)) and len(origin) == 2
+                                       and all(_finite(v) for v in origin)):
+            origin = None  # the schema says what is wrong with travel.origin
         coords = np.array([c for f in self.features for c in _points(f.get("geometry"))], float).reshape(-1, 2)
         if units == "auto":
             units = "degrees" if looks_like_degrees(coords) else "metres"
@@ -63,40 +82,66 @@ class _File:
     def km(self, coords: Any, what: str) -> np.ndarray:
         """``[[x, y], ...]`` in the file's units as km."""
         try:
-            xy = np.array([c[:2] for c in coords], float).reshape(-1, 2)
-        except (TypeError, ValueError, IndexError):
+            pairs = [c[:2] for c in coords]
+            if any(isinstance(v, bool) or isinstance(v, str) for p in pairs for v in p):
+                raise TypeError  # true and false (and text) are not coordinates, though numpy would take them
+            xy = np.array(pairs, float).reshape(-1, 2)
+        except (TypeError, ValueError, IndexError, OverflowError):
             raise _Problem(f"{self.name}: {what}: expected [x, y] coordinates") from None
+        if not np.isfinite(xy).all():
+            raise _Problem(f"{self.name}: {what}: expected finite [x, y] coordinates, got NaN or infinity")
         if self.degrees:
+            if (np.abs(xy[:, 0]) > 180).any() or (np.abs(xy[:, 1]) > 90).any():
+                raise _Problem(f"{self.name}: {what}: expected [longitude, latitude] in degrees")
             px, py = project(xy[:, 0], xy[:, 1], tuple(self.origin))
-            return np.round(np.column_stack([px, py]), 6)
-        return np.round(xy / 1000.0, 6)
+            km = np.column_stack([px, py])
+        else:
+            km = xy / 1000.0
+        if (np.abs(km) > MAX_KM).any():  # (checked before rounding, which would overflow near the float limit)
+            raise _Problem(f"{self.name}: {what}: coordinates more than {MAX_KM:,.0f} km from the origin; expected "
+                           f"{'degrees around travel.origin' if self.degrees else 'metres'}")
+        return np.round(km, 6)
 
     def with_property(self, key: str, values: set[str], kinds: tuple[str, ...]) -> list[tuple[int, dict]]:
         """(index, geometry) of the features of geometry ``kinds`` whose property ``key`` is one of ``values``."""
         out = []
         for i, f in enumerate(self.features):
-            geom = f.get("geometry") or {}
-            if geom.get("type") in kinds and str((f.get("properties") or {}).get(key)) in values:
+            geom = _dict(f.get("geometry"))
+            if geom.get("type") in kinds and key in _dict(f.get("properties")) \
+                    and str(_dict(f.get("properties"))[key]) in values:
                 out.append((i, geom))
         return out
 
     def names(self, key: str) -> list[str]:
         """The values of property ``key`` in the file."""
-        return sorted({str(p[key]) for f in self.features if key in (p := f.get("properties") or {})})
+        return sorted({str(p[key]) for f in self.features if key in (p := _dict(f.get("properties")))})
+
+
+def _dict(value: Any) -> dict:
+    """A feature's geometry or properties, when it is a mapping (JSON null, a list or a number is none)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _finite(v: Any) -> bool:
+    try:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v))
+    except OverflowError:
+        return False
 
 
 def _points(geom: Any) -> list[Any]:
     """Every coordinate pair of a geometry (for telling degrees from metres)."""
     if not isinstance(geom, dict):
         return []
-    c = geom.get("coordinates")
-
-    def walk(v: Any) -> list[Any]:
-        if isinstance(v, list) and len(v) >= 2 and all(isinstance(a, (int, float)) for a in v[:2]):
-            return [v[:2]]
-        return [p for w in v for p in walk(w)] if isinstance(v, list) else []
-
-    return walk(c)
+    out: list[Any] = []
+    todo = [geom.get("coordinates")]
+    while todo:  # iterative: the nesting of a damaged file is unbounded
+        v = todo.pop()
+        if isinstance(v, list) and len(v) >= 2 and all(_finite(a) for a in v[:2]):
+            out.append(v[:2])
+        elif isinstance(v, list):
+            todo.extend(reversed(v))
+    return out
 
 
 def _zone_rings(f: _File, zone: str) -> list[list[list[float]]]:
@@ -108,7 +153,9 @@ def _zone_rings(f: _File, zone: str) -> list[list[list[float]]]:
     shapes = []
     for i, geom in feats:
         parts = [geom.get("coordinates")] if geom["type"] == "Polygon" else geom.get("coordinates")
-        for poly in parts or []:
+        if not isinstance(parts, list):
+            raise _Problem(f"{f.name}: feature {i}: expected polygon rings of [x, y] coordinates")
+        for poly in parts:
             if not isinstance(poly, list) or not poly:
                 raise _Problem(f"{f.name}: feature {i}: expected polygon rings of [x, y] coordinates")
             rings = [f.km(r, f"feature {i}") for r in poly]
@@ -116,7 +163,15 @@ def _zone_rings(f: _File, zone: str) -> list[list[list[float]]]:
                 problem = ring_problem([tuple(p) for p in ring])
                 if problem:
                     raise _Problem(f"{f.name}: feature {i} (zone {zone!r}): {problem}")
-            shapes.append(Polygon(rings[0], rings[1:]))
+            shape = Polygon(rings[0], rings[1:])
+            if not shape.is_valid:  # each ring is simple (above): its holes cross the outer ring or lie outside it
+                reason = shapely.is_valid_reason(shape)
+                what, _, at = reason.partition("[")
+                near = at.rstrip("]").split()
+                where = f" near ({float(near[0]):g}, {float(near[1]):g}) km" if len(near) == 2 else ""
+                raise _Problem(f"{f.name}: feature {i} (zone {zone!r}): {what.strip().lower()}{where}; expected "
+                               "holes (the rings after the first) inside the outer ring, apart from each other")
+            shapes.append(shape)
     joined: Any = shapely.union_all(shapes)
     polys = list(joined.geoms) if hasattr(joined, "geoms") else [joined]
     return [[[round(float(x), 6), round(float(y), 6)] for x, y in ring.coords[:-1]]
@@ -130,8 +185,15 @@ def _one_point(f: _File, key: str, name: str) -> list[float]:
         raise _Problem(f"{f.name} has {len(feats) or 'no'} Point features with property {key}: {name!r}; expected "
                        f"one" + (f" (its {key} points are {have})" if have and not feats else ""))
     i, geom = feats[0]
-    x, y = f.km([geom.get("coordinates")], f"feature {i}")[0]
-    return [float(x), float(y)]
+    return _point_km(f, geom, f"feature {i}")
+
+
+def _point_km(f: _File, geom: dict, what: str) -> list[float]:
+    """The [x, y] in km of a Point geometry."""
+    km = f.km([geom.get("coordinates")], what)
+    if km.shape != (1, 2):  # [] or nested lists: no one point
+        raise _Problem(f"{f.name}: {what}: expected a Point's coordinates [x, y]")
+    return [float(km[0, 0]), float(km[0, 1])]
 
 
 def resolve(data: dict[str, Any], base_dir: Path) -> list[Issue]:
@@ -184,7 +246,8 @@ def resolve(data: dict[str, Any], base_dir: Path) -> list[Issue]:
                 point = fill(("depots", name, "location"), loc["file"], lambda f, n=name: _one_point(f, "depot", n))
                 if point is not None:
                     depot["location"] = point
-        for k, group in enumerate(depot.get("units") or []):
+        units = depot.get("units")
+        for k, group in enumerate(units if isinstance(units, list) else []):  # anything else: the schema says so
             staging = group.get("staging") if isinstance(group, dict) else None
             if isinstance(staging, dict):
                 where: Where = ("depots", name, "units", k, "staging")
@@ -194,7 +257,7 @@ def resolve(data: dict[str, Any], base_dir: Path) -> list[Issue]:
                     feats = f.with_property("staging", ids, ("Point",))
                     if not feats:
                         raise _Problem(f"{f.name} has no Point with property staging: one of {sorted(ids)}")
-                    return [list(map(float, f.km([g.get("coordinates")], f"feature {i}")[0])) for i, g in feats]
+                    return [_point_km(f, g, f"feature {i}") for i, g in feats]
 
                 if set(staging) != {"file"}:
                     issues.append(Issue(where, "expected a list of [x, y] or {file: a GeoJSON file}"))

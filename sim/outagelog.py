@@ -48,7 +48,14 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import Issue, ScenarioError
-from sim.scenario import LogColumns
+from sim.scenario import FIRST_YEAR, LAST_YEAR, MAX_CUSTOMERS, MAX_MINUTES, LogColumns, file_problem
+
+MAX_LOG_BYTES = 512 * 2**20
+"""Largest outage log read (512 MiB; the real log of six years is 0.6 MB)."""
+
+MAX_DURATION_H = 100_000.0
+"""Longest outage a row may record (11 years); longer is a data error (and would make every fitted repair law
+absurd), so the row is dropped."""
 
 KM_PER_DEGREE_LAT = 110.574
 KM_PER_DEGREE_LON_EQUATOR = 111.320
@@ -255,6 +262,8 @@ def read_log(path: str | Path | IO[str], columns: LogColumns | dict[str, Any] | 
     raises ScenarioError (exit code 2)."""
     cols = columns if isinstance(columns, LogColumns) else LogColumns.model_validate(columns or {})
     name = source or (str(path) if not isinstance(path, io.IOBase) else "<log>")
+    if isinstance(path, (str, Path)) and (problem := file_problem(Path(path), MAX_LOG_BYTES)):
+        raise _fail(name, f"{problem}; expected a CSV outage log")  # a FIFO or /dev/zero would never end
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except FileNotFoundError:
@@ -281,6 +290,10 @@ def read_log(path: str | Path | IO[str], columns: LogColumns | dict[str, Any] | 
     bad = np.isnat(when)
     report.drop(f"{cols.time_out} is not a date", line[bad & ok])
     ok &= ~bad
+    # a date a scenario cannot start at (1677 or 9999: a placeholder or a typing error) is not an outage of the log
+    far = ~bad & ((when < np.datetime64(f"{FIRST_YEAR}-01-01")) | (when >= np.datetime64(f"{LAST_YEAR + 1}-01-01")))
+    report.drop(f"{cols.time_out} is outside the years {FIRST_YEAR}-{LAST_YEAR}", line[far & ok])
+    ok &= ~far
     report.notes += notes
     out["time_out"] = when
 
@@ -305,6 +318,10 @@ def read_log(path: str | Path | IO[str], columns: LogColumns | dict[str, Any] | 
         return v
 
     dur = number(cols.duration_h, "is negative", lo=0.0)
+    if dur is not None:
+        long = ok & (dur > MAX_DURATION_H)
+        report.drop(f"{cols.duration_h} is over {MAX_DURATION_H:,.0f} hours", line[long])
+        ok &= ~long
     out["duration_h"] = dur if dur is not None else np.nan
     for key, lim in (("longitude", 180.0), ("latitude", 90.0)):
         v = number(getattr(cols, key), f"is outside [-{lim:g}, {lim:g}]", lo=-lim, hi=lim)
@@ -316,6 +333,9 @@ def read_log(path: str | Path | IO[str], columns: LogColumns | dict[str, Any] | 
             out[key] = v
     cust = number(cols.customers, "is negative", lo=0.0)
     if cust is not None:
+        many = ok & (cust > MAX_CUSTOMERS)
+        report.drop(f"{cols.customers} is over {MAX_CUSTOMERS:,}", line[many])
+        ok &= ~many
         out["customers"] = cust
     if cols.cause is not None:
         out["cause"] = raw[cols.cause].str.strip().to_numpy()
@@ -327,6 +347,14 @@ def read_log(path: str | Path | IO[str], columns: LogColumns | dict[str, Any] | 
     frame = out[ok].sort_values(["time_out", "line"], kind="stable").reset_index(drop=True)
     if frame.empty:
         raise _fail(name, f"no usable row: {report}")
+    first, last = frame.iloc[0], frame.iloc[-1]
+    if (last["time_out"] - first["time_out"]).total_seconds() / 60.0 > MAX_MINUTES:
+        middle = frame["time_out"].iloc[len(frame) // 2]
+        odd = first if middle - first["time_out"] > last["time_out"] - middle else last  # the row far from the rest
+        raise ScenarioError(name, [Issue((cols.time_out,), f"the rows span {first['time_out']:%Y-%m-%d} (line "
+                                         f"{first['line']}) to {last['time_out']:%Y-%m-%d} (line {last['line']}), "
+                                         f"more than {MAX_MINUTES / 525960:.0f} years; expected the outages of one "
+                                         "service history (is a date mistyped?)", int(odd["line"]))])
     return OutageLog(frame, report)
 
 
@@ -337,9 +365,10 @@ def _cached(path: str, mtime_ns: int, size: int, columns_json: str) -> OutageLog
 
 def read_log_cached(path: str | Path, columns: LogColumns) -> OutageLog:
     """read_log, read once per process for each (file version, column map): replications reuse it."""
-    p = os.path.abspath(path)
     try:
+        p = os.path.abspath(path)
         st = os.stat(p)
-    except OSError:
-        raise _fail(str(path), "file not found; expected a CSV outage log") from None
+    except (OSError, ValueError):  # ValueError: a NUL character in the path
+        problem = file_problem(Path(path), MAX_LOG_BYTES) or "file not found"
+        raise _fail(str(path), f"{problem}; expected a CSV outage log") from None
     return _cached(p, st.st_mtime_ns, st.st_size, columns.model_dump_json())

@@ -23,13 +23,16 @@ import difflib
 import hashlib
 import json
 import math
+import os
 import re
+import stat
 import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -54,6 +57,38 @@ DEFAULT_LIMITS: dict[str, tuple[float, float]] = {
     "mountain": (90.0, 360.0),
 }
 
+# Bounds on what a scenario may say. Beyond them a value is a typing error or a unit mix-up, and a run would
+# overflow, exhaust memory or simulate for centuries; each is refused with its place when the scenario is read.
+MAX_MINUTES = 100 * 365.25 * 1440.0
+"""Longest duration (horizon, limits, delays, rests, ...): 100 years, in minutes."""
+MAX_KM = 20_000.0
+"""Largest coordinate, in km from the origin (and largest distance, e.g. a storm's radius): half the Earth's
+circumference."""
+MIN_SPEED_KMH, MAX_SPEED_KMH = 1.0, 1000.0
+"""Slowest and fastest driving speed (km/h)."""
+MIN_FACTOR, MAX_FACTOR = 0.01, 100.0
+"""Smallest and largest factor on a speed or a repair time (work speed, slowdown, terrain, repair factor, ...)."""
+MAX_MULTIPLIER = 1000.0
+"""Largest multiplier of a rate (month, heat wave, prevention)."""
+MAX_WEIGHT = 1e9
+"""Largest relative weight (hours of the day, a storm's fault-type mix and zones, a replayed log's mix)."""
+MAX_PER_WEEK = 1000.0
+"""Most storms or heat waves starting per week, on average."""
+MAX_UNITS = 10_000
+"""Most units in one group, shift, seasonal extra or mutual-aid call."""
+MAX_CUSTOMERS = 10_000_000
+"""Most customers in one zone."""
+MAX_REPLICATIONS = 100_000
+"""Most replications a scenario may ask for."""
+MAX_COST = 1e6
+"""Highest cost per hour of one unit, and largest dispatch weight."""
+MAX_FAULTS = 2_000_000
+"""Most faults one replication may be expected to draw (the default season: about 1,400)."""
+MAX_EVENTS = 100_000
+"""Most storms or heat waves one replication may be expected to draw."""
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+"""Calendar times (start, storms, heat waves, seasonal staff) must fall in these years."""
+
 _UNITS = {"s": 1 / 60, "sec": 1 / 60, "min": 1.0, "m": 1.0, "minute": 1.0, "minutes": 1.0,
           "h": 60.0, "hr": 60.0, "hour": 60.0, "hours": 60.0, "d": 1440.0, "day": 1440.0, "days": 1440.0,
           "w": 10080.0, "week": 10080.0, "weeks": 10080.0}
@@ -77,15 +112,30 @@ def parse_minutes(value: Any) -> Any:
     return value
 
 
-Minutes = Annotated[float, BeforeValidator(parse_minutes), Field(gt=0)]
-"""A positive duration in minutes (or a string with a unit)."""
+Minutes = Annotated[float, BeforeValidator(parse_minutes), Field(gt=0, le=MAX_MINUTES)]
+"""A positive duration in minutes (or a string with a unit), at most MAX_MINUTES."""
 
-MinutesOrZero = Annotated[float, BeforeValidator(parse_minutes), Field(ge=0)]
+MinutesOrZero = Annotated[float, BeforeValidator(parse_minutes), Field(ge=0, le=MAX_MINUTES)]
 """A duration in minutes that may be zero."""
+
+Km = Annotated[float, Field(ge=-MAX_KM, le=MAX_KM), AfterValidator(lambda v: round(v, 9))]
+"""A coordinate in km, to the micrometre (a coordinate such as 5e-324 would trouble the geometry library)."""
+
+XY = tuple[Km, Km]
+"""A point ``[x, y]`` in km."""
+
+LonLat = tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]
+"""A point ``[longitude, latitude]`` in degrees."""
+
+Speed = Annotated[float, Field(ge=MIN_SPEED_KMH, le=MAX_SPEED_KMH)]
+"""A driving speed in km/h."""
+
+Factor = Annotated[float, Field(ge=MIN_FACTOR, le=MAX_FACTOR)]
+"""A factor on a speed or a repair time."""
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # "nan" and "inf" are no numbers
 
 
 class Limits(_Strict):
@@ -102,8 +152,8 @@ class Area(_Strict):
     area. A file is read when the scenario is loaded, in the road network's coordinates (``travel.units``,
     ``travel.origin``) and written out as ``polygon`` (``file`` stays as a record of where it came from)."""
 
-    box: tuple[float, float, float, float] | None = None
-    polygon: tuple[tuple[tuple[float, float], ...], ...] | None = None
+    box: tuple[Km, Km, Km, Km] | None = None
+    polygon: tuple[tuple[XY, ...], ...] | None = None
     file: str | None = None
 
     @field_validator("box")
@@ -125,6 +175,8 @@ class Area(_Strict):
     @field_validator("polygon")
     @classmethod
     def _simple(cls, rings: tuple[tuple[tuple[float, float], ...], ...] | None) -> Any:
+        if rings is not None and not rings:
+            raise ValueError("expected a ring of [x, y] corners or a list of rings, got none")
         for k, ring in enumerate(rings or ()):
             problem = ring_problem(ring)
             if problem:
@@ -150,9 +202,10 @@ class Zone(_Strict):
     """A service area with its own promise, road speed and geography."""
 
     limits: Limits  # filled in for urban, rural and mountain before validation
-    speed_kmh: float = Field(gt=0, description="typical driving speed on this zone's roads")
+    speed_kmh: Speed = Field(description="typical driving speed on this zone's roads")
     area: Area
-    customers: int | None = Field(default=None, gt=0, description="customers served (N_T for indices)")
+    customers: int | None = Field(default=None, gt=0, le=MAX_CUSTOMERS,
+                                  description="customers served (N_T for indices)")
 
 
 class VanWork(_Strict):
@@ -187,16 +240,24 @@ def parse_when(value: Any) -> Any:
         return value.replace(tzinfo=None)
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
+    want = "expected a date or date and time such as 2026-07-14 or '2026-07-14 15:00'"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):  # (pydantic would take it as a Unix time)
+        raise ValueError(f"{want}, got {value!r}")
     if isinstance(value, str):
         try:
             return dt.datetime.fromisoformat(value.strip()).replace(tzinfo=None)
         except ValueError:
-            raise ValueError(f"expected a date or date and time such as 2026-07-14 or '2026-07-14 15:00', "
-                             f"got {value!r}") from None
+            raise ValueError(f"{want}, got {value!r}") from None
     return value
 
 
-When = Annotated[dt.datetime, BeforeValidator(parse_when)]
+def _in_years(value: dt.datetime) -> dt.datetime:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"expected a date in the years {FIRST_YEAR}-{LAST_YEAR}, got {value.isoformat(' ')}")
+    return value.replace(tzinfo=None)
+
+
+When = Annotated[dt.datetime, BeforeValidator(parse_when), AfterValidator(_in_years)]
 """A calendar time (local, no time zone): minute 0 of the season is the scenario's ``start``."""
 
 HourWeights = Annotated[list[float], Field(min_length=24, max_length=24)]
@@ -204,14 +265,26 @@ HourWeights = Annotated[list[float], Field(min_length=24, max_length=24)]
 
 
 def _check_weights(w: list[float] | None) -> list[float] | None:
-    if w is not None and (min(w) < 0 or sum(w) <= 0):
+    if w is not None and (min(w) < 0 or max(w) <= 0):
         raise ValueError("expected 24 non-negative weights with a positive sum")
+    if w is not None and max(w) > MAX_WEIGHT:
+        raise ValueError(f"expected relative weights up to {MAX_WEIGHT:g}, got {max(w):g}")
     return w
+
+
+def _check_shares(m: dict[str, float] | None) -> dict[str, float] | None:
+    if m is not None and (any(v < 0 for v in m.values()) or max(m.values(), default=0) <= 0):
+        raise ValueError("expected non-negative weights with a positive sum")
+    if m is not None and max(m.values()) > MAX_WEIGHT:
+        raise ValueError(f"expected relative weights up to {MAX_WEIGHT:g}, got {max(m.values()):g}")
+    return m
 
 
 def _check_factors(m: dict[str, float]) -> dict[str, float]:
     if any(v < 0 for v in m.values()):
         raise ValueError("expected non-negative rate multipliers")
+    if any(v > MAX_MULTIPLIER for v in m.values()):
+        raise ValueError(f"expected rate multipliers up to {MAX_MULTIPLIER:g}, got {max(m.values()):g}")
     return m
 
 
@@ -222,6 +295,8 @@ def _check_months(m: dict[int, float] | None) -> dict[int, float] | None:
             raise ValueError(f"expected month numbers 1-12 as keys, got {bad}")
         if any(v < 0 for v in m.values()):
             raise ValueError("expected non-negative multipliers")
+        if any(v > MAX_MULTIPLIER for v in m.values()):
+            raise ValueError(f"expected multipliers up to {MAX_MULTIPLIER:g}, got {max(m.values()):g}")
     return m
 
 
@@ -253,7 +328,7 @@ class HeatWaves(_Strict):
     last. Random ones start as a Poisson process (``per_week``, shaped by ``month``); ``calendar`` adds known ones.
     """
 
-    per_week: float = Field(default=0.0, ge=0)
+    per_week: float = Field(default=0.0, ge=0, le=MAX_PER_WEEK)
     month: dict[int, float] | None = None
     duration: Distribution = Distribution.model_validate(4320)
     multiplier: dict[str, float] = Field(default_factory=dict, description="fault type -> rate factor (>= 0)")
@@ -291,7 +366,7 @@ class Storms(_Strict):
     storm faults. ``calendar`` adds known storms.
     """
 
-    per_week: float = Field(default=0.0, ge=0)
+    per_week: float = Field(default=0.0, ge=0, le=MAX_PER_WEEK)
     month: dict[int, float] | None = None
     hour_of_day: HourWeights | None = None
     duration: Distribution = Distribution.model_validate(360)
@@ -299,22 +374,18 @@ class Storms(_Strict):
     size: Distribution | None = Field(default=None, description="faults per storm; replaces intensity when given")
     mix: dict[str, float] = Field(min_length=1)
     zones: dict[str, float] | None = Field(default=None, description="relative chance a storm centres on a zone")
-    radius_km: float = Field(default=10.0, gt=0)
-    speed_kmh: float = Field(default=30.0, ge=0)
-    repair_factor: float = Field(default=1.0, gt=0, description="storm damage takes this much longer to repair")
-    slowdown: float = Field(default=1.0, gt=0, le=1, description="speed factor in the footprint while it lasts")
+    radius_km: float = Field(default=10.0, gt=0, le=MAX_KM)
+    speed_kmh: float = Field(default=30.0, ge=0, le=MAX_SPEED_KMH)
+    repair_factor: Factor = Field(default=1.0, description="storm damage takes this much longer to repair")
+    slowdown: float = Field(default=1.0, ge=MIN_FACTOR, le=1,
+                            description="speed factor in the footprint while it lasts")
     closures: Closures | None = None
     calendar: list[KnownStorm] = Field(default_factory=list)
 
     _weights = field_validator("hour_of_day")(_check_weights)
     _months = field_validator("month")(_check_months)
 
-    @field_validator("mix", "zones")
-    @classmethod
-    def _shares(cls, m: dict[str, float] | None) -> dict[str, float] | None:
-        if m is not None and (any(v < 0 for v in m.values()) or sum(m.values()) <= 0):
-            raise ValueError("expected non-negative weights with a positive sum")
-        return m
+    _shares = field_validator("mix", "zones")(_check_shares)
 
 
 class LogColumns(_Strict):
@@ -342,11 +413,13 @@ class Replay(_Strict):
 
     log: str = Field(min_length=1, description="CSV file, relative to the scenario file")
     columns: LogColumns = LogColumns()
-    origin: tuple[float, float] | None = None
+    origin: LonLat | None = None
     causes: dict[str, str] = Field(default_factory=dict)
     mix: dict[str, float] = Field(min_length=1)
     repair: Literal["model", "log"] = "model"
-    repair_share: float = Field(default=1.0, gt=0)
+    repair_share: Factor = 1.0
+
+    _shares = field_validator("mix")(_check_shares)
 
 
 class Arrivals(_Strict):
@@ -362,7 +435,8 @@ class Arrivals(_Strict):
     hour_of_day: HourWeights | None = None
     month: dict[int, float] | None = None
     per_day: dict[str, dict[str, Rate]] = Field(default_factory=dict)
-    day_to_day: float = Field(default=0.0, ge=0, description="coefficient of variation of a daily rate factor")
+    day_to_day: float = Field(default=0.0, ge=0, le=10,
+                              description="coefficient of variation of a daily rate factor")
     prevention: dict[str, float] = Field(default_factory=dict)
     heat_waves: HeatWaves | None = None
     storms: Storms | None = None
@@ -401,7 +475,7 @@ class Shift(_Strict):
     name: str = Field(min_length=1)
     start: Clock
     end: Clock
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, le=MAX_UNITS)
     on_call: bool = False
     callout: MinutesOrZero = Field(default=0.0, description="minutes from call to leaving, for on-call units")
 
@@ -411,7 +485,7 @@ class Extra(_Strict):
 
     start: When
     end: When
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, le=MAX_UNITS)
     shift: str | None = None
 
 
@@ -429,16 +503,17 @@ class UnitGroup(_Strict):
     name: str = Field(min_length=1)
     kind: Literal["crew", "team", "van"] = "crew"
     skills: list[str] = Field(default_factory=list)
-    count: int = Field(default=0, ge=0)
+    count: int = Field(default=0, ge=0, le=MAX_UNITS)
     roster: list[Shift] = Field(default_factory=list)
     extra: list[Extra] = Field(default_factory=list)
-    size: int = Field(default=2, ge=1, description="people in one unit")
-    work_speed: float = Field(default=1.0, gt=0, description="repair time is divided by this")
-    cost_per_hour: float = Field(default=0.0, ge=0, description="cost of one unit per hour on duty")
-    overtime_cost_per_hour: float | None = Field(default=None, ge=0, description="default 1.5 x cost_per_hour")
+    size: int = Field(default=2, ge=1, le=1000, description="people in one unit")
+    work_speed: Factor = Field(default=1.0, description="repair time is divided by this")
+    cost_per_hour: float = Field(default=0.0, ge=0, le=MAX_COST, description="cost of one unit per hour on duty")
+    overtime_cost_per_hour: float | None = Field(default=None, ge=0, le=MAX_COST,
+                                                 description="default 1.5 x cost_per_hour")
     max_hours: Minutes | None = Field(default=None, description="minutes of work in a row before rest")
     rest: Minutes = 480.0
-    staging: list[tuple[float, float]] = Field(default_factory=list, description="where idle vans wait")
+    staging: list[XY] = Field(default_factory=list, description="where idle vans wait")
 
     @model_validator(mode="after")
     def _consistent(self) -> UnitGroup:
@@ -463,7 +538,7 @@ class Depot(_Strict):
     """Where units start, return to and wait; ``serves`` lists the zones they may be sent to (default: all)."""
 
     zone: str
-    location: tuple[float, float]
+    location: XY
     serves: list[str] | None = None
     units: list[UnitGroup] = Field(default_factory=list)
 
@@ -477,13 +552,13 @@ class Travel(_Strict):
     time (e.g. lognorm with scale 1)."""
 
     model: Literal["straight_line", "road_network"] = "straight_line"
-    circuity: float = Field(default=1.3, ge=1.0, description="road km per straight-line km")
+    circuity: float = Field(default=1.3, ge=1.0, le=10.0, description="road km per straight-line km")
     network: str | None = None
     units: Literal["auto", "degrees", "metres"] = "auto"
-    origin: tuple[float, float] | None = None
-    speeds: dict[str, float] = Field(default_factory=dict, description="km/h by road class")
-    terrain: dict[str, float] = Field(default_factory=dict, description="speed factor by zone")
-    snap_speed_kmh: float = Field(default=15.0, gt=0)
+    origin: LonLat | None = None
+    speeds: dict[str, Speed] = Field(default_factory=dict, description="km/h by road class")
+    terrain: dict[str, Factor] = Field(default_factory=dict, description="speed factor by zone")
+    snap_speed_kmh: Speed = 15.0
     variability: Distribution | None = None
 
     @model_validator(mode="after")
@@ -500,7 +575,7 @@ class Reliability(_Strict):
     own daily SAIDI. CELID counts customers with one interruption longer than ``celid_s_hours`` (CELID_s) or
     interruptions adding up to more than ``celid_t_hours`` (CELID_t)."""
 
-    feeder_km: float = Field(default=2.0, gt=0)
+    feeder_km: float = Field(default=2.0, ge=0.1, le=MAX_KM)
     med_threshold: float | None = Field(default=None, gt=0)
     celid_s_hours: float = Field(default=8.0, gt=0)
     celid_t_hours: float = Field(default=8.0, gt=0)
@@ -523,7 +598,8 @@ class Dispatch(_Strict):
 
     rule: Literal["nearest_idle_then_oldest", "nearest"] = "nearest"
     order: Literal["oldest", "most_customers", "critical_first", "score"] = "oldest"
-    weights: dict[Literal["customers", "critical", "waiting_h"], float] = Field(default_factory=dict)
+    weights: dict[Literal["customers", "critical", "waiting_h"], Annotated[float, Field(ge=-MAX_COST, le=MAX_COST)]] \
+        = Field(default_factory=dict)
     escalate_after: Minutes | None = None
     divert: list[Divert] = Field(default_factory=list)
 
@@ -536,18 +612,18 @@ class MutualAid(_Strict):
 
     backlog: int | None = Field(default=None, ge=1)
     on_calendar_storms: bool = False
-    crews: int = Field(ge=1)
+    crews: int = Field(ge=1, le=MAX_UNITS)
     kind: Literal["crew", "team"] = "crew"
     skills: list[str] = Field(min_length=1)
     zone: str
-    staging: tuple[float, float]
+    staging: XY
     serves: list[str] | None = None
     delay: Minutes = 480.0
     stay: Minutes = 4320.0
     cooldown: Minutes = 1440.0
-    speed_factor: float = Field(default=0.8, gt=0)
-    work_speed: float = Field(default=1.0, gt=0)
-    cost_per_hour: float = Field(default=0.0, ge=0)
+    speed_factor: Factor = 0.8
+    work_speed: Factor = 1.0
+    cost_per_hour: float = Field(default=0.0, ge=0, le=MAX_COST)
 
 
 class Prestage(_Strict):
@@ -555,7 +631,7 @@ class Prestage(_Strict):
     move to a staging point and wait there until the storm is over."""
 
     before: Minutes = 360.0
-    groups: dict[str, tuple[float, float]] = Field(min_length=1)
+    groups: dict[str, XY] = Field(min_length=1)
 
 
 _EXPECTATION = re.compile(r"^\s*(\S+)\s*(>=|<=|>|<)\s*([-+0-9.eE]+)\s*(?:\((ci|mean)\))?\s*$")
@@ -591,7 +667,8 @@ class Expectation(_Strict):
 class Expect(_Strict):
     """The ``expect:`` section: promises a CI pipeline holds this scenario to."""
 
-    replications: int | None = Field(default=None, ge=2, description="default: the scenario's replications")
+    replications: int | None = Field(default=None, ge=2, le=MAX_REPLICATIONS,
+                                     description="default: the scenario's replications")
     rule: Literal["ci", "mean"] = "ci"
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0)
     checks: list[Expectation] = Field(min_length=1)
@@ -615,9 +692,9 @@ class Scenario(_Strict):
     description: str = ""
     time_unit: Literal["minutes"] = "minutes"
     start: When = dt.datetime(2026, 6, 1)
-    horizon: Minutes
-    replications: int = Field(default=20, ge=1)
-    seed: int = Field(default=1, ge=0)
+    horizon: Annotated[Minutes, Field(ge=1)]  # (a horizon that rounds to 0 hours would divide by zero)
+    replications: int = Field(default=20, ge=1, le=MAX_REPLICATIONS)
+    seed: int = Field(default=1, ge=0, lt=2**128)
     zones: dict[str, Zone] = Field(min_length=1)
     fault_types: dict[str, FaultType] = Field(min_length=1)
     arrivals: Arrivals
@@ -762,6 +839,14 @@ def _cross_check(sc: Scenario) -> list[Issue]:
         if rp.origin is None and (rp.columns.x_km is None or rp.columns.y_km is None):
             issues.append(Issue(("arrivals", "replay"), "expected either origin [longitude, latitude] (to project "
                                 "a log in degrees) or columns x_km and y_km (a log in km)"))
+        elif rp.columns.x_km is None or rp.columns.y_km is None:  # projected around origin: degrees are needed
+            for key in ("longitude", "latitude"):
+                if getattr(rp.columns, key) is None:
+                    issues.append(Issue(("arrivals", "replay", "columns", key), f"expected the name of the log's "
+                                        f"{key} column (the log is projected around origin), got none"))
+        if rp.repair == "log" and rp.columns.duration_h is None:
+            issues.append(Issue(("arrivals", "replay", "columns", "duration_h"), "expected the name of the log's "
+                                "duration column: repair: log takes the repair time from it"))
     unserved: set[str] = set()
     for (zone, ftype), path in occurs.items():
         serving = [d for d in sc.depots.values() if zone in (d.serves or zones)
@@ -800,6 +885,55 @@ def _cross_check(sc: Scenario) -> list[Issue]:
                 near = difflib.get_close_matches(check.figure, known, n=3)
                 issues.append(Issue(("expect", "checks", i), f"unknown figure {check.figure!r}; expected a figure "
                                     "such as " + ", ".join(repr(n) for n in (near or known[:3]))))
+    issues += _too_many(sc)
+    return issues
+
+
+def _mean(d: Distribution) -> float:
+    try:
+        m = float(d.mean())
+    except (ValueError, TypeError, OverflowError, ArithmeticError):
+        return math.inf
+    return m if math.isfinite(m) else math.inf
+
+
+def _too_many(sc: Scenario) -> list[Issue]:
+    """A bound on the faults, storms and heat waves one replication is expected to draw (an upper estimate: the
+    largest month multiplier all season), so that rates that are typing errors are refused rather than exhausting
+    memory or running for days."""
+    issues: list[Issue] = []
+    arr = sc.arrivals
+    days = sc.horizon / 1440.0
+
+    def peak(month: dict[int, float] | None) -> float:
+        return max([1.0, *(month or {}).values()]) if not month or len(month) < 12 else max(month.values())
+
+    def events(where: tuple[str | int, ...], n: float, what: str) -> None:
+        if n > MAX_EVENTS:
+            issues.append(Issue(where, f"about {n:,.0f} {what} expected in one replication; expected at most "
+                                f"{MAX_EVENTS:,} (check per_week and the horizon)"))
+
+    hw = arr.heat_waves
+    if hw is not None:
+        events(("arrivals", "heat_waves", "per_week"), hw.per_week / 7.0 * days * peak(hw.month), "heat waves")
+    heat = max([1.0, *(hw.multiplier.values() if hw is not None else [])])
+    expected = 0.0
+    for by_type in arr.per_day.values():
+        for ftype, rate in by_type.items():
+            expected += rate.per_day * arr.prevention.get(ftype, 1.0) * heat * peak(arr.month) * days
+    st = arr.storms
+    if st is not None:
+        storms = st.per_week / 7.0 * days * peak(st.month)
+        events(("arrivals", "storms", "per_week"), storms, "storms")
+        if storms > 0:
+            size = _mean(st.size) if st.size is not None else _mean(st.intensity) * _mean(st.duration) / 60.0
+            expected += storms * size * max([1.0, *arr.prevention.values()])
+        for known in st.calendar:
+            expected += known.faults_per_hour * known.duration / 60.0 * max([1.0, *arr.prevention.values()])
+    if expected > MAX_FAULTS:
+        issues.append(Issue(("arrivals",), f"about {expected:,.3g} faults expected in one replication; expected at "
+                            f"most {MAX_FAULTS:,} (check per_day, the storms' per_week, intensity, size and "
+                            "duration, the multipliers and the horizon)"))
     return issues
 
 
@@ -845,7 +979,13 @@ def _message(err: Any) -> str:
         op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}[kind]
         bound = next(iter(ctx.values()))
         what = "minutes" if str(loc[-1]) in ("arrive", "restore", "horizon") else "a number"
-        return f"expected {what} {op} {bound}, got {got!r}"
+        if bound == MAX_MINUTES:
+            return f"expected minutes {op} {bound:,.0f} (100 years), got {_shown(got)}"
+        if isinstance(bound, int) and not isinstance(bound, bool) and abs(bound) >= 10_000:
+            bound = f"{bound:,}"
+        return f"expected {what} {op} {bound}, got {_shown(got)}"
+    if kind == "finite_number":
+        return f"expected a finite number, got {_shown(got)}"
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
         want = "a whole number" if kind.startswith("int") else "a number"
         return f"expected {want}, got {got!r}"
@@ -859,6 +999,12 @@ def _message(err: Any) -> str:
     if msg.startswith("Value error, "):
         return msg[len("Value error, "):]
     return f"{msg[0].lower()}{msg[1:]}, got {got!r}"
+
+
+def _shown(value: Any) -> str:
+    """``repr`` of a value for a message, shortened when long (a 400-digit number, a long string)."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}... ({len(text)} characters)"
 
 
 def _issues(exc: ValidationError, doc: YamlDocument | None) -> list[Issue]:
@@ -901,6 +1047,29 @@ def _by_line(issues: list[Issue]) -> list[Issue]:
 
 
 # ---------------------------------------------------------------- entry point
+
+
+MAX_NETWORK_BYTES = 1024 * 2**20
+"""Largest road network file read (1 GiB; the generated area is 0.3 MB, a county from OpenStreetMap some MB)."""
+
+
+def file_problem(path: Path, limit: int) -> str | None:
+    """Why ``path`` cannot be read as a data file, or None: missing is left to the reader (it says so), but a path
+    with a NUL character, a folder, a FIFO or device (which would block or never end) or a file over ``limit`` bytes
+    is refused unread."""
+    try:
+        st = os.stat(path)
+    except ValueError:  # a NUL character
+        return "is not a file path (it holds a NUL character)"
+    except OSError:  # missing or unreadable: the reader says so
+        return None
+    if stat.S_ISDIR(st.st_mode):
+        return "is a folder"
+    if not stat.S_ISREG(st.st_mode):
+        return "is not a regular file (a FIFO, device or socket)"
+    if st.st_size > limit:
+        return f"is {st.st_size:,} bytes, more than the limit of {limit:,}"
+    return None
 
 
 def scenario_dict(path: str | Path, relative_to: str | Path | None = ".") -> dict[str, Any]:
@@ -969,6 +1138,10 @@ def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario,
         from sim.network import load_network  # reads and prepares the roads (cached), or says what is wrong
 
         at = ("travel", "network")
+        problem = file_problem(sc.path_of(sc.travel.network or ""), MAX_NETWORK_BYTES)
+        if problem:
+            raise ScenarioError(doc.source, [Issue(at, f"{sc.travel.network} {problem}; expected a GeoJSON or "
+                                                   "GraphML road network", doc.line_of(at))])
         try:
             load_network(sc)
         except ScenarioError as exc:

@@ -26,7 +26,7 @@ def hour_calendar(start: dt.datetime, horizon: float) -> tuple[np.ndarray, np.nd
     >>> months.tolist(), hours.tolist()
     ([6, 6, 7, 7], [22, 23, 0, 1])
     """
-    n = int(math.ceil(horizon / 60.0))
+    n = max(1, int(math.ceil(horizon / 60.0)))  # a horizon of a fraction of a minute still has its first hour
     t = np.datetime64(start, "h") + np.arange(n).astype("timedelta64[h]")
     month = t.astype("datetime64[M]").astype(np.int64) % 12 + 1
     hour = (t - t.astype("datetime64[D]")).astype(np.int64)

@@ -260,7 +260,12 @@ def _too_big(source: str, size: int | None, unit: str = "bytes") -> ScenarioErro
                                             "in the files it names", None)])
 
 
-def _syntax_error(source: str, exc: yaml.YAMLError) -> ScenarioError:
+def _syntax_error(source: str, exc: yaml.YAMLError, text: str = "") -> ScenarioError:
+    if isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.character, int):  # a NUL, a control character
+        line = text.count("\n", 0, exc.position) + 1 if text else None
+        return ScenarioError(source, [Issue((), f"not valid YAML: the character {chr(exc.character)!r} (#x"
+                                                f"{exc.character:04x}) is not allowed in YAML; expected printable "
+                                                "text", line)])
     if not isinstance(exc, yaml.MarkedYAMLError):
         return ScenarioError(source, [Issue((), f"not valid YAML: {exc}", None)])
     mark = exc.problem_mark or exc.context_mark
@@ -276,7 +281,10 @@ def parse_yaml(text: str, source: str) -> YamlDocument:
     limits), checked, and only then constructed into Python data."""
     if len(text) > MAX_BYTES:
         raise _too_big(source, len(text), "characters")
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # refuses a text with a non-printable character (a NUL, a control character)
+    except yaml.YAMLError as exc:
+        raise _syntax_error(source, exc, text) from None
     try:
         node = loader.get_single_node()
         lines, issues = _walk(node, loader) if node is not None else ({}, [])

@@ -46,6 +46,8 @@ def ring_problem(ring: Sequence[Point]) -> str | None:
     >>> ring_problem([(0, 0), (1, 1), (1, 0), (0, 1)])
     'the ring crosses itself near (0.5, 0.5); expected a simple ring of [x, y] corners'
     """
+    if not all(math.isfinite(float(x)) and math.isfinite(float(y)) for x, y in ring):
+        return "expected finite [x, y] corners, got NaN or infinity"
     if len({(float(x), float(y)) for x, y in ring}) < 3:
         return "expected a ring of at least three distinct [x, y] corners"
     p = Polygon(ring)
