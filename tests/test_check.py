@@ -87,7 +87,7 @@ def test_scenarios_without_expect_are_skipped(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_baseline_catches_what_moved(tmp_path: Path) -> None:
-    path = scenario(tmp_path, ["urban.arrive >= 0.5"])
+    path = scenario(tmp_path, ["urban.arrive >= 0.4"])
     baselines = tmp_path / "baselines"
     written = check([path], workers=1, baselines=baselines, update_baseline=True)
     assert written.written == [baselines / "policy.json"]

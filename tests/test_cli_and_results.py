@@ -52,7 +52,7 @@ def test_units_parquet_says_who_served_which_fault_and_how_far(run_dir: Path) ->
     assert len(named.drop_duplicates(["replication", "job"])) == len(f)
     assert (merged["to_x_km"] == merged["x_km"]).all()
     assert (travel["distance_km"] >= 0).all()
-    assert set(u["activity"].astype(str)) <= {"travel", "work", "return", "wait", "callout"}
+    assert set(u["activity"].astype(str)) <= {"travel", "work", "return", "wait", "callout", "turnout"}
 
 
 def test_summary_json_has_zone_figures_with_intervals(run_dir: Path) -> None:
