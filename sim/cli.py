@@ -337,10 +337,10 @@ def _terminate(signum: int, frame: object) -> None:
     raise _Terminated()
 
 
-def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                  file: object = None, line: str | None = None) -> None:
+def _format_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                    line: str | None = None) -> str:
     """A warning as a planner reads it: what happened, not where in the code."""
-    print(f"stormcrew: warning: {message}", file=sys.stderr)
+    return f"stormcrew: warning: {message}\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -348,10 +348,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() \
         else None
+    plain = warnings.formatwarning
+    warnings.formatwarning = _format_warning  # only how a warning prints: whoever records warnings still gets them
     try:
-        with warnings.catch_warnings():
-            warnings.showwarning = _show_warning
-            return _dispatch(args)
+        return _dispatch(args)
     except InputError as exc:
         print(f"stormcrew: {exc}" if not isinstance(exc, ScenarioError) else exc, file=sys.stderr)
         return exc.exit_code
@@ -360,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
               "was left: an earlier results folder is intact (a sweep resumes where it stopped)", file=sys.stderr)
         return 143 if isinstance(exc, _Terminated) else 130
     finally:
+        warnings.formatwarning = plain
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
