@@ -22,6 +22,7 @@ from sim.metrics import interruptions
 from sim.reliability import indices, med_threshold
 from sim.sweep import sweep
 from sim.variants import compare
+from tests.conftest import replay_scenario
 from tests.test_bad_input import GOOD
 
 
@@ -71,18 +72,7 @@ DESIGNED_LOG = ("time_out,x_km,y_km,customers\n2026-06-01 01:00,3,4,228\n2026-06
 
 def designed(folder: Path, t_med: object) -> Path:
     (folder / "log.csv").write_text(DESIGNED_LOG)
-    scenario = {
-        "name": "designed", "start": "2026-06-01", "horizon": "3 d", "replications": 2,
-        "zones": {"urban": {"speed_kmh": 60, "area": {"box": [0, 0, 10, 10]}, "customers": 1000}},
-        "fault_types": {"fault": {"skills": ["line"], "repair": 100}},
-        "arrivals": {"replay": {"log": "log.csv", "mix": {"fault": 1},
-                                "columns": {"duration_h": None, "longitude": None, "latitude": None,
-                                            "x_km": "x_km", "y_km": "y_km", "customers": "customers"}}},
-        "depots": {"d": {"zone": "urban", "location": [0, 0], "units": [{"name": "c", "skills": ["line"],
-                                                                          "count": 1}]}},
-        "travel": {"circuity": 1.0},
-        "reliability": {"t_med": t_med},
-    }
+    scenario = replay_scenario("3 d", reliability={"t_med": t_med})
     path = folder / "designed.yaml"
     path.write_text(yaml.safe_dump(scenario, sort_keys=False))
     return path
