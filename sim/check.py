@@ -178,6 +178,8 @@ def baseline_figures(result: Result) -> dict[str, dict[str, float]]:
     """Every figure as mean, sd and n over replications: enough to test a later run against it."""
     out = {}
     for (scope, group, metric), s in result.per_replication.groupby(["scope", "group", "metric"], sort=False):
+        if metric == "T_MED":  # one threshold pooled over the run: no spread between replications to judge it by
+            continue
         v = s["value"].to_numpy(float)
         v = v[~np.isnan(v)]
         if len(v):

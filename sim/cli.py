@@ -125,6 +125,23 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--from", dest="first", type=_date, help="first day to fit (YYYY-MM-DD)")
     f.add_argument("--to", dest="last", type=_date, help="last day to fit (YYYY-MM-DD)")
     f.add_argument("--seasons", type=_whole(2), default=20, help="simulated seasons for the goodness of fit")
+    va = sub.add_parser("validate-against", help="run a scenario and compare it with a historical outage log: "
+                        "restore times, faults per day, storm restoration")
+    va.add_argument("log", type=Path, metavar="LOG.csv")
+    va.add_argument("file", type=Path, metavar="SCENARIO.yaml")
+    va.add_argument("--replications", "-n", type=_whole(1), help="replications (default: the scenario's)")
+    va.add_argument("--seed", type=_whole(0), help="master seed (default: the scenario's)")
+    va.add_argument("--column", action="append", default=[], metavar="FIELD=NAME",
+                    help="map a field (time_out, duration_h, ...) to the log's column name; repeatable")
+    va.add_argument("--from", dest="first", type=_date, help="first day of the log to compare (YYYY-MM-DD)")
+    va.add_argument("--to", dest="last", type=_date, help="last day of the log to compare (YYYY-MM-DD)")
+    va.add_argument("--months", type=_months, help="compare only the log's outages and days in these months, "
+                    "e.g. 6-8 or 6,7,8 (the season's months of a log of whole years)")
+    va.add_argument("--calm-below", type=_whole(1), default=10, help="a calm day has fewer outages (default 10)")
+    va.add_argument("--storm-from", type=_whole(1), default=50, help="a storm day has at least this many outages "
+                    "(default 50)")
+    va.add_argument("--out", type=Path, help="HTML report (default: results/<scenario name>-validation.html)")
+    _execution(va)
     return p
 
 
@@ -133,6 +150,20 @@ def _date(text: str) -> str:
         return dt.date.fromisoformat(text).isoformat()
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _months(text: str) -> list[int]:
+    """``6-8`` or ``6,7,8`` -> [6, 7, 8]."""
+    out: list[int] = []
+    try:
+        for part in text.split(","):
+            lo, sep, hi = part.partition("-")
+            out += list(range(int(lo), int(hi) + 1)) if sep else [int(lo)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected months such as 6-8 or 6,7,8, got {text!r}") from None
+    if not out or not all(1 <= m <= 12 for m in out):
+        raise argparse.ArgumentTypeError(f"expected month numbers 1-12 such as 6-8 or 6,7,8, got {text!r}")
+    return sorted(set(out))
 
 
 def _columns(pairs: list[str]) -> dict[str, str]:
@@ -160,6 +191,26 @@ def _fit(args: argparse.Namespace) -> int:
         raise InputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
     print(report.text())
     print(f"fragment: {frag}\nplots: {html}")
+    return 0
+
+
+def _validate_against(args: argparse.Namespace) -> int:
+    from sim.validation import validate_against
+
+    sc = load_scenario(args.file)
+    out = args.out or Path("results") / f"{sc.name}-validation.html"
+    file_target(out, f"--out {out}", "stormcrew")  # before the run, not after it
+    log = read_log(args.log, _columns(args.column))
+    print(log.report, file=sys.stderr)
+    v = validate_against(log, sc, first=args.first, last=args.last, replications=args.replications,
+                         seed=args.seed, workers=args.workers, progress=True, dask=args.dask,
+                         calm_below=args.calm_below, storm_from=args.storm_from, months=args.months)
+    try:
+        v.write_html(out)
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
+    print(v.text())
+    print(f"report: {out}")
     return 0
 
 
@@ -286,10 +337,10 @@ def _terminate(signum: int, frame: object) -> None:
     raise _Terminated()
 
 
-def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                  file: object = None, line: str | None = None) -> None:
+def _format_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                    line: str | None = None) -> str:
     """A warning as a planner reads it: what happened, not where in the code."""
-    print(f"stormcrew: warning: {message}", file=sys.stderr)
+    return f"stormcrew: warning: {message}\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -297,10 +348,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() \
         else None
+    plain = warnings.formatwarning
+    warnings.formatwarning = _format_warning  # only how a warning prints: whoever records warnings still gets them
     try:
-        with warnings.catch_warnings():
-            warnings.showwarning = _show_warning
-            return _dispatch(args)
+        return _dispatch(args)
     except InputError as exc:
         print(f"stormcrew: {exc}" if not isinstance(exc, ScenarioError) else exc, file=sys.stderr)
         return exc.exit_code
@@ -309,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
               "was left: an earlier results folder is intact (a sweep resumes where it stopped)", file=sys.stderr)
         return 143 if isinstance(exc, _Terminated) else 130
     finally:
+        warnings.formatwarning = plain
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
@@ -320,6 +372,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _check(args)
     if args.command == "fit":
         return _fit(args)
+    if args.command == "validate-against":
+        return _validate_against(args)
     if args.command == "report":
         return _report(args.folder)
     if args.command == "map":

@@ -117,7 +117,7 @@ class IdlePool:
         if at is None:
             self.moving[unit.index] = unit
             return
-        key = (at[0], at[1], at[2], unit.callout_delay(), unit.speed_factor)
+        key = (at[0], at[1], at[2], unit.callout_delay(now), unit.speed_factor)
         self.stations.setdefault(key, {}).setdefault(unit.skills, {})[unit.index] = unit
         self.filed[unit.index] = (key, unit.skills)
 
@@ -157,6 +157,7 @@ class Policy:
     order: str = "oldest"
     weights: dict[str, float] = field(default_factory=dict)
     escalate_after: float | None = None
+    hold_back: float = 120.0
     divert: tuple[tuple[frozenset[int], frozenset[int]], ...] = ()  # (from types, to types); -1 means any
 
 
@@ -167,13 +168,15 @@ class DispatchCentre:
                  need_masks: list[int], records: Records, policy: Policy = Policy(),
                  typical_repair: np.ndarray | None = None, typical_travel: list[float] | None = None,
                  capable: dict[tuple[int, int], int] | None = None, van_types: frozenset[int] = frozenset(),
-                 van_zones: frozenset[int] = frozenset(), van_restores: frozenset[int] = frozenset()):
+                 van_zones: frozenset[int] = frozenset(), van_restores: dict[int, float] | None = None):
         self.env, self.faults, self.travel, self.need_masks = env, faults, travel, need_masks
         self.records, self.policy = records, policy
         self.typical_repair = typical_repair if typical_repair is not None else faults.repair
         self.typical_travel = typical_travel or [0.0] * len(faults.zone_names)
         self.capable = capable or {}
-        self.van_types, self.van_zones, self.van_restores = van_types, van_zones, van_restores
+        self.van_types, self.van_zones = van_types, van_zones
+        self.van_restores = van_restores or {}  # fault types a van restores temporarily -> reconnection minutes
+        self.switching: dict[int, tuple[float, float, int]] = {}  # fault type -> (share, minutes, skill mask)
         n, n_zones = len(faults), len(faults.zone_names)
         self.jobs: list[Job | None] = [None] * n
         self.crew_state = [NONE] * n
@@ -184,6 +187,7 @@ class DispatchCentre:
         self.queues: dict[tuple[int, int], list[tuple[tuple[float, ...], int, int]]] = {}
         self.van_queues: list[list[tuple[tuple[float, ...], int, int]]] = [[] for _ in range(n_zones)]
         self.van_version = [0] * n
+        self.partial = [self.policy.hold_back <= 0] * n  # specialists may go ahead of their partners
         self.idle: list[IdlePool] = [IdlePool() for _ in range(n_zones)]
         self.idle_vans: list[IdlePool] = [IdlePool() for _ in range(n_zones)]
         self.en_route_vans: dict[int, Unit] = {}
@@ -242,7 +246,7 @@ class DispatchCentre:
 
     def _eta(self, unit: Unit, fault: int, now: float) -> float:
         x, y, z = unit.position(now)
-        return unit.callout_delay() + self.travel.estimate(x, y, z, self.fx[fault], self.fy[fault],
+        return unit.callout_delay(now) + self.travel.estimate(x, y, z, self.fx[fault], self.fy[fault],
                                                             self.fzone[fault], now) / unit.speed_factor
 
     def _candidates(self, pool: IdlePool, fault: int, now: float, need: int) -> list[tuple[float, int, Unit]]:
@@ -304,7 +308,7 @@ class DispatchCentre:
         need = self.need_masks[ftype]
         self.key[fault] = self._key(fault)
         van_able = ftype in self.van_types and zone in self.van_zones
-        if van_able and bool(f.van_fix[fault]):
+        if van_able and bool(f.van_guess[fault]):
             van, eta_v = self._nearest(self.idle_vans[zone], fault, now, 0, full=True)
             crew, eta_c = self._nearest(self.idle[zone], fault, now, need, full=True)
             if van is not None and (crew is None or eta_v <= eta_c):
@@ -322,29 +326,70 @@ class DispatchCentre:
             elif not self._divert_van(fault, now):
                 self.van_state[fault] = WAITING
                 self._push_van(fault)
-        # the crews: one unit with every skill, or several that together have them, whichever can start sooner
+        self._crews(fault, now, etr=True)
+
+    def _crews(self, fault: int, now: float, etr: bool) -> None:
+        """Send the crews: one unit with every skill, or several that together have them, whichever can start
+        sooner; or queue the fault for what is missing. ``etr``: give the estimate at report."""
+        f, rec = self.faults, self.records
+        zone, ftype = self.fzone[fault], self.ftype[fault]
+        need = self.need_masks[ftype]
+        van_able = ftype in self.van_types and zone in self.van_zones
         crew, eta, group, sent_eta, remaining = self._assemble(self._candidates(self.idle[zone], fault, now, need),
                                                               need)
         if crew is not None and (remaining or eta <= sent_eta):
-            rec.etr_report[fault] = now + eta + self.typical_repair[fault]
+            if etr:
+                rec.etr_report[fault] = now + eta + self.typical_repair[fault]
             self._send(crew, fault)
             return
+        if remaining and not self.partial[fault]:
+            group, sent_eta = [], 0.0  # hold the specialists back until all the skills can go together
         for unit in group:
             self._send(unit, fault)
         if remaining:
-            ahead = sum(1 for q in self.queues.get((zone, remaining), []) if q[2] != fault)
-            rec.etr_report[fault] = now + max(sent_eta, self.queue_wait(fault, ahead) + self.typical_travel[zone]) \
-                + self.typical_repair[fault]
+            job = self.jobs[fault]
+            missing = job.remaining if job is not None else need
+            if etr:
+                ahead = sum(1 for q in self.queues.get((zone, missing), []) if q[2] != fault)
+                rec.etr_report[fault] = now + max(sent_eta, self.queue_wait(fault, ahead)
+                                                  + self.typical_travel[zone]) + self.typical_repair[fault]
             self.crew_state[fault] = WAITING
             self.waiting += 1
-            self._push(fault, remaining)
-            if van_able and bool(f.van_fix[fault]) and self.van_state[fault] == NONE:
+            self._push(fault, missing)
+            if van_able and bool(f.van_guess[fault]) and self.van_state[fault] == NONE:
                 self.van_state[fault] = WAITING
                 self._push_van(fault)
             if self.on_backlog is not None:
                 self.on_backlog(self.waiting)
-        else:
+        elif etr:
             rec.etr_report[fault] = now + sent_eta + self.typical_repair[fault]
+
+    def van_cannot_repair(self, fault: int) -> None:
+        """A van sent to repair ``fault`` alone found on site that it cannot (the call's triage was wrong): the
+        crews are needed after all, in the fault's place in line."""
+        self.records.triage_miss[fault] = True
+        self.crew_state[fault] = NONE
+        self._crews(fault, self.env.now, etr=False)
+
+    def release(self, fault: int) -> None:
+        """The fault has waited ``hold_back`` for all its skills to be free together: from now on its specialists
+        go as they come free and wait on site for each other; the idle ones go now."""
+        if self.partial[fault]:
+            return
+        self.partial[fault] = True
+        where = self.where[fault]
+        if self.crew_state[fault] != WAITING or where is None:
+            return
+        zone, missing = where
+        _, _, group, _, _ = self._assemble(self._candidates(self.idle[zone], fault, self.env.now, missing),
+                                           missing)
+        if not group:
+            return
+        for unit in group:
+            self._send(unit, fault)
+        job = self.jobs[fault]
+        if job is not None and job.remaining:
+            self._push(fault, job.remaining)
 
     def queue_wait(self, fault: int, ahead: int) -> float:
         """The centre's rule of thumb for the wait of a queued fault: the faults ahead of it in its line and
@@ -368,36 +413,42 @@ class DispatchCentre:
         if job.remaining == 0:
             self.crew_state[fault] = ASSIGNED
             self.where[fault] = None
-        if self.van_state[fault] == WAITING and bool(self.faults.van_fix[fault]):
+        if self.van_state[fault] == WAITING and bool(self.faults.van_guess[fault]):
             self.van_state[fault] = NONE  # a crew has it: the van need not come
         self.make_unavailable(unit)
         unit.assign(job)
 
     def next_for(self, unit: Unit) -> Job | int | None:
-        """Work for a unit that has come free (or on duty): a crew's job, a van's fault, or None."""
+        """Work for a unit that has come free (or on duty): a crew's job, a van's fault, or None. A job this unit
+        cannot do alone is taken only with idle partners who have the rest of its skills (or once it has waited
+        ``hold_back``): otherwise the unit takes other work and the job waits for its skills to be free together."""
         if unit.is_van:
             return self._next_van(unit)
-        best: tuple[tuple[float, ...], int, int] | None = None
-        best_key = None
-        for key in unit.queue_keys:
-            head = self._head(key)
-            if head is not None and (best is None or head[0] < best[0]):
-                best, best_key = head, key
-        if best is None or best_key is None:
-            return None
-        heapq.heappop(self.queues[best_key])
-        fault = best[2]
-        job = self._job(fault)
-        job.join(unit)
-        self.where[fault] = None
-        if self.van_state[fault] == WAITING and bool(self.faults.van_fix[fault]):
-            self.van_state[fault] = NONE
-        if job.remaining:
-            self._push(fault, job.remaining)
-        else:
-            self.crew_state[fault] = ASSIGNED
-            self.waiting -= 1
-        return job
+        heads = sorted((head, key) for key in unit.queue_keys if (head := self._head(key)) is not None)
+        for head, key in heads:
+            fault = head[2]
+            rest = key[1] & ~unit.skills
+            partners: list[Unit] = []
+            if rest and not self.partial[fault]:
+                _, _, partners, _, lacking = self._assemble(
+                    self._candidates(self.idle[key[0]], fault, self.env.now, rest), rest)
+                if lacking:
+                    continue
+            heapq.heappop(self.queues[key])
+            job = self._job(fault)
+            job.join(unit)
+            self.where[fault] = None
+            if self.van_state[fault] == WAITING and bool(self.faults.van_guess[fault]):
+                self.van_state[fault] = NONE
+            for partner in partners:
+                self._send(partner, fault)
+            if job.remaining:
+                self._push(fault, job.remaining)
+            elif self.crew_state[fault] == WAITING:
+                self.crew_state[fault] = ASSIGNED
+                self.waiting -= 1
+            return job
+        return None
 
     def make_available(self, unit: Unit) -> None:
         """``unit`` waits for work (it checked next_for first)."""
@@ -443,7 +494,7 @@ class DispatchCentre:
 
     def _claim_for_van(self, fault: int) -> None:
         self.van_state[fault] = ASSIGNED
-        if bool(self.faults.van_fix[fault]) and self.crew_state[fault] == WAITING:
+        if bool(self.faults.van_guess[fault]) and self.crew_state[fault] == WAITING:
             job = self.jobs[fault]
             if job is None or not job.units:  # no crew has it yet: the van's work will be the repair
                 self.crew_state[fault] = CLAIMED
@@ -475,7 +526,7 @@ class DispatchCentre:
         bumped = best.target
         self.van_state[bumped] = WAITING
         self._push_van(bumped)
-        if bool(self.faults.van_fix[bumped]) and self.crew_state[bumped] == CLAIMED:
+        if bool(self.faults.van_guess[bumped]) and self.crew_state[bumped] == CLAIMED:
             self.crew_state[bumped] = WAITING  # its crews are needed again
             self.waiting += 1
             self._push(bumped, self.need_masks[self.ftype[bumped]])

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from sim.metrics import reliability_figures, replication_figures, summarise
+from sim.major_events import ZONE_DAYS, Threshold, judge, threshold_of, zone_day_frame
+from sim.metrics import interruptions, reliability_figures, replication_figures, summarise
 from sim.model import simulate
 from sim.results import Result
 from sim.scenario import Scenario, load_scenario
@@ -36,22 +37,27 @@ RECORD_TABLES = ("faults", "units", "dispatches")
 Tables = dict[str, pd.DataFrame]
 
 
-def run_replication(sc: Scenario, seed: int, replication: int, keep_records: bool = True) -> Tables:
-    """One replication: its tables as DataFrames (see TABLES). Figures are computed here, in the worker, so a run
-    that does not keep records never ships them between processes."""
+def run_replication(sc: Scenario, seed: int, replication: int, keep_records: bool = True,
+                    t_med: float | None = None) -> Tables:
+    """One replication: its tables as DataFrames (see TABLES), and ``zone_days`` (each zone's customer
+    interruptions and minutes per day, for run_many's second pass). Figures are computed here, in the worker, so a
+    run that does not keep records never ships them between processes. ``t_med``: the major event day threshold
+    (default the scenario's stated one, else the replication's own; run_many replaces the figures that depend on
+    it: see sim.major_events)."""
     rec = simulate(sc, seed, replication)
     faults, units = rec.fault_frame(), rec.unit_frame()
     unit_group = {u.uid: u.group for u in rec.units}
     storms, curves = storm_restoration(rec.storm_frame(), faults)
     unit_summary = rec.unit_summary(sc.horizon)
-    reliability = reliability_figures(sc, faults)
+    reliability = reliability_figures(sc, faults, t_med)
     figures = replication_figures(sc, faults, units, unit_group, storms, unit_summary, reliability)
     figures.insert(0, "replication", replication)
     days = reliability[1].copy()
     days.insert(0, "replication", np.int64(replication))
     out = {"faults": faults, "units": units, "figures": figures, "storms": storms,
            "timeseries": series(faults, units, unit_group, sc.horizon, replication), "restoration": curves,
-           "days": days, "dispatches": rec.dispatch_frame(), "unit_summary": unit_summary}
+           "days": days, "dispatches": rec.dispatch_frame(), "unit_summary": unit_summary,
+           ZONE_DAYS: zone_day_frame(sc, interruptions(sc, faults), replication)}
     if not keep_records:
         for name in RECORD_TABLES:
             out[name] = out[name].iloc[0:0]
@@ -133,11 +139,17 @@ def _resolve(scenario: Scenario | str | Path | dict[str, Any], replications: int
 
 
 def run_many(scenarios: list[Scenario], workers: int | None = 1, progress: bool = False,
-             desc: str = "replications", keep_records: bool = True, dask: str | None = None) -> list[Result]:
+             desc: str = "replications", keep_records: bool = True, dask: str | None = None,
+             same_t_med: bool = False) -> list[Result]:
     """Run every replication of every scenario (each with its own ``replications`` and ``seed``) in one pool of
     ``workers`` processes and return one Result per scenario, in order. ``keep_records=False`` keeps only figures,
     storms, time series and day tables (memory no longer grows with the number of faults). ``dask``: the address
-    of a Dask distributed scheduler to run on instead of local processes; results are the same either way."""
+    of a Dask distributed scheduler to run on instead of local processes; results are the same either way.
+
+    Major event days: once a scenario's replications are all in, the figures that depend on T_MED are computed
+    against one T_MED for all of them (its stated one, else the 2.5 beta threshold of all its replications' daily
+    SAIDI pooled: see sim.major_events); ``same_t_med``: against the first scenario's T_MED for every scenario (a
+    baseline and its variants)."""
     jobs = [(sc, sc.seed, r, keep_records) for sc in scenarios for r in range(sc.replications)]
     w = (os.cpu_count() or 1) if workers is None else whole("workers", workers, 1)
     done: list[Tables] = []
@@ -146,12 +158,17 @@ def run_many(scenarios: list[Scenario], workers: int | None = 1, progress: bool 
             done.append(out)
             bar.update()
     results, i = [], 0
+    shared: Threshold | None = None
     for sc in scenarios:
         mine, i = done[i:i + sc.replications], i + sc.replications
         tables = {name: pd.concat([m[name] for m in mine], ignore_index=True) for name in TABLES}
-        per_rep = tables.pop("figures")
+        zone_days = pd.concat([m[ZONE_DAYS] for m in mine], ignore_index=True)
+        threshold = shared or threshold_of(sc, tables["days"])
+        if same_t_med and shared is None:
+            shared = Threshold(threshold.value, f"{sc.name}'s, {threshold.source}")
+        per_rep, tables["days"] = judge(sc, tables.pop("figures"), tables["days"], zone_days, threshold)
         results.append(Result(scenario=sc, seed=sc.seed, per_replication=per_rep, summary=summarise(per_rep),
-                              **tables))
+                              t_med=threshold, **tables))
     return results
 
 

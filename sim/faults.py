@@ -15,7 +15,7 @@ import numpy as np
 from sim.outagelog import LogReport, project, read_log_cached
 from sim.scenario import Scenario
 from sim.streams import stream
-from sim.weather import Storm, draw_storms, heat_factor, heat_spells, hourly_rates, poisson_times
+from sim.weather import Storm, day_factor, draw_storms, heat_factor, heat_spells, hourly_rates, poisson_times
 from sim.zones import ZoneMap
 
 ORIGINS = ("calm", "heat_wave", "storm", "log")
@@ -45,6 +45,7 @@ class FaultTable:
     critical: np.ndarray = field(default_factory=lambda: np.empty(0, bool))  # cuts off critical customers
     van_fix: np.ndarray = field(default_factory=lambda: np.empty(0, bool))  # a van's light work is the repair
     van_work: np.ndarray = field(default_factory=lambda: np.empty(0))  # minutes of a van's work on site
+    van_guess: np.ndarray = field(default_factory=lambda: np.empty(0, bool))  # the dispatcher's guess of van_fix
 
     def __len__(self) -> int:
         return len(self.reported)
@@ -58,7 +59,7 @@ class _Parts:
 
     def add(self, t: np.ndarray, zone: np.ndarray, ftype: np.ndarray, x: np.ndarray, y: np.ndarray,
             repair: np.ndarray, customers: np.ndarray, storm: int | np.ndarray, origin: int | np.ndarray,
-            extras: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+            extras: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> None:
         n = len(t)
         self.cols.append((np.asarray(t, float), np.asarray(zone, np.int32), np.asarray(ftype, np.int32),
                           np.asarray(x, float), np.asarray(y, float), np.asarray(repair, float),
@@ -67,7 +68,8 @@ class _Parts:
 
     def columns(self) -> list[np.ndarray]:
         if not self.cols:
-            kinds = (float, np.int32, np.int32, float, float, float, np.int64, np.int32, np.int8, bool, bool, float)
+            kinds = (float, np.int32, np.int32, float, float, float, np.int64, np.int32, np.int8, bool, bool, float,
+                     bool)
             return [np.empty(0, k) for k in kinds]
         cols = [np.concatenate(c) for c in zip(*self.cols, strict=True)]
         order = np.argsort(cols[0], kind="stable")
@@ -78,26 +80,27 @@ def _customers(sc: Scenario, ftype: str, rng: np.random.Generator, n: int) -> np
     return np.maximum(1, np.rint(sc.fault_types[ftype].customers.sample(rng, n))).astype(np.int64)
 
 
-def _extras(sc: Scenario, ftype: str, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Whether each fault cuts off critical customers, whether a van's light work would repair it, and how long a
-    van's work takes: drawn whether or not the scenario has vans, so adding vans changes no other draw."""
+def _extras(sc: Scenario, ftype: str, rng: np.random.Generator,
+            n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Whether each fault cuts off critical customers, whether a van's light work would repair it, how long a
+    van's work takes, and what the dispatch centre guesses of the second: with probability ``van.triage`` the call
+    tells it, otherwise its guess knows only the type's share ``van.fixes``. Drawn whether or not the scenario has
+    vans, so adding vans changes no other draw."""
     ft = sc.fault_types[ftype]
     critical = rng.random(n) < ft.critical
     u = rng.random(n)
     if ft.van is None:
-        return critical, np.zeros(n, bool), np.zeros(n)
-    return critical, u < ft.van.fixes, ft.van.work.sample(rng, n)
+        return critical, np.zeros(n, bool), np.zeros(n), np.zeros(n, bool)
+    fixes, work = u < ft.van.fixes, ft.van.work.sample(rng, n)
+    told = rng.random(n) < ft.van.triage  # the call says what the van will find; otherwise only the type's share
+    guess = np.where(told, fixes, rng.random(n) < ft.van.fixes)
+    return critical, fixes, work, guess
 
 
 def _background(sc: Scenario, seed: int, rep: int, spells: list[tuple[float, float]], parts: _Parts) -> None:
     arr = sc.arrivals
     zones, types = list(sc.zones), list(sc.fault_types)
-    n_hours = int(np.ceil(sc.horizon / 60.0))
-    day = np.ones(n_hours)
-    k = arr.day_to_day ** 2
-    if k > 0:  # (a coefficient of variation so small that its square is 0 is no variation)
-        factor = stream(seed, rep, "day_factor").gamma(1.0 / k, k, size=n_hours // 24 + 1)
-        day = factor[np.arange(n_hours) // 24]
+    day = day_factor(sc, seed, rep)  # day_to_day and severity: the weather between calm and storm
     zm = sc.zone_map()
     for zone, by_type in arr.per_day.items():
         zi = zones.index(zone)
@@ -188,17 +191,18 @@ def _replay(sc: Scenario, seed: int, rep: int, parts: _Parts) -> LogReport:
     repair = np.empty(len(f))
     customers = np.empty(len(f), np.int64)
     critical, van_fix, van_work = np.zeros(len(f), bool), np.zeros(len(f), bool), np.zeros(len(f))
+    van_guess = np.zeros(len(f), bool)
     for i, name in enumerate(types):
         sel = np.flatnonzero(ftype == i)
         repair[sel] = sc.fault_types[name].repair.sample(stream(seed, rep, "replay_repair", name), len(sel))
         customers[sel] = _customers(sc, name, stream(seed, rep, "replay_customers", name), len(sel))
-        critical[sel], van_fix[sel], van_work[sel] = _extras(sc, name, stream(seed, rep, "replay_extras", name),
-                                                             len(sel))
+        critical[sel], van_fix[sel], van_work[sel], van_guess[sel] = _extras(
+            sc, name, stream(seed, rep, "replay_extras", name), len(sel))
     if rp.repair == "log":
         repair = f["duration_h"].to_numpy(float) * 60.0 * rp.repair_share
     if "customers" in f:
         customers = np.maximum(1, np.rint(f["customers"].to_numpy(float))).astype(np.int64)
-    parts.add(t, z, ftype, x, y, repair, customers, -1, LOG, (critical, van_fix, van_work))
+    parts.add(t, z, ftype, x, y, repair, customers, -1, LOG, (critical, van_fix, van_work, van_guess))
     return report
 
 
@@ -212,10 +216,11 @@ def generate(sc: Scenario, seed: int, replication: int) -> FaultTable:
     for storm in storms:
         _storm_faults(sc, seed, replication, storm, zm, parts)
     report = _replay(sc, seed, replication, parts) if sc.arrivals.replay is not None else None
-    reported, zone_idx, type_idx, x, y, repair, customers, storm_no, origin, critical, van_fix, van_work = \
-        parts.columns()
+    reported, zone_idx, type_idx, x, y, repair, customers, storm_no, origin, critical, van_fix, van_work, \
+        van_guess = parts.columns()
     return FaultTable(reported, zone_idx, type_idx, x, y, repair, customers, tuple(sc.zones), tuple(sc.fault_types),
-                      storm_no, origin, sc.start, tuple(storms), tuple(spells), report, critical, van_fix, van_work)
+                      storm_no, origin, sc.start, tuple(storms), tuple(spells), report, critical, van_fix, van_work,
+                      van_guess)
 
 
 def replay_report(sc: Scenario) -> LogReport | None:

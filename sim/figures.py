@@ -27,12 +27,20 @@ from __future__ import annotations
 
 from sim.reliability import INDICES
 
-ZONE_METRICS = ("faults", "customers", "arrive", "arrive_customers", "restore", "restore_customers",
+ZONE_METRICS = ("faults", "customers", "arrive", "arrive_customers", "first_arrive", "restore", "restore_customers",
+                "restore_permanent", "temporary", "temporary_h_mean", "triage_miss", "switched_customers",
                 "time_to_site_mean", "time_to_site_p50", "time_to_site_p90", "time_to_site_p95",
                 "time_to_restore_mean", "time_to_restore_p50", "time_to_restore_p90", "time_to_restore_p95",
                 "special_cause")
-"""Figures per zone (and for ``all`` zones), per fault type and per weather. Shares are fractions, times minutes;
-``special_cause`` counts faults with a recorded special cause (they are in the other figures too)."""
+"""Figures per zone (and for ``all`` zones), per fault type and per weather. Shares are fractions, times minutes.
+The promise is read as the source material means it: ``arrive`` is the share of faults with every skill their
+repair needs on site within the zone's limit (a van that only makes safe, or one specialist of two, is not yet
+"on site"); ``first_arrive`` the share with a first unit there in time. ``restore`` is the share with supply back
+within the limit by any means (a van's temporary restoration included); ``restore_permanent`` the share repaired
+within it. ``temporary`` is the share of faults temporarily restored before their repair, ``temporary_h_mean``
+the mean hours from that to the repair, ``triage_miss`` the share where a van sent to repair alone found it
+could not, ``switched_customers`` the share of customers whose supply came back by switching to another feeder
+before the repair (``restore_customers`` counts each customer when its own supply came back). ``special_cause`` counts faults with a recorded special cause (they are in the other figures too)."""
 
 MED_INDICES = ("SAIFI", "SAIDI", "CAIDI")
 IEEE_METRICS = (*INDICES, *(f"{i}_excl_med" for i in MED_INDICES), "major_event_days", "T_MED")

@@ -22,7 +22,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.figures import ALL, IEEE_METRICS, MED_INDICES, STORM_METRICS, UNIT_METRICS, ZONE_METRICS
+from sim.figures import ALL, IEEE_METRICS, STORM_METRICS, UNIT_METRICS, ZONE_METRICS
+from sim.major_events import replication_med_values
+from sim.major_events import stated as stated_t_med
 from sim.reliability import Interruptions, day_table, indices, med_threshold
 from sim.scenario import Scenario
 
@@ -68,16 +70,22 @@ def welch_halfwidth(var_a: float, n_a: int, var_b: float, n_b: int, level: float
     return float(stats.t.ppf(0.5 + level / 2, dof) * math.sqrt(va + vb))
 
 
-def _zone_figures(tts: np.ndarray, ttr: np.ndarray, cust: np.ndarray, arrive_ok: np.ndarray,
-                  restore_ok: np.ndarray, special: np.ndarray) -> list[float]:
+def _zone_figures(tts: np.ndarray, ttr: np.ndarray, cust: np.ndarray, ok: dict[str, np.ndarray],
+                  temp_h: np.ndarray, miss: np.ndarray, switched: np.ndarray, special: np.ndarray) -> list[float]:
+    """The ZONE_METRICS of a set of faults; ``ok`` holds each limit's test per fault (arrive, first_arrive,
+    restore, restore_permanent) and the customers back in time (cust_in_time); ``temp_h`` the hours from a
+    temporary restoration to the repair (NaN if none); ``switched`` the customers switched to another feeder."""
     n = len(tts)
     if n == 0:
         return [0.0, 0.0] + [math.nan] * (len(ZONE_METRICS) - 3) + [0.0]
     c = cust.sum()
     q_site = np.percentile(tts, [50, 90, 95])
     q_rest = np.percentile(ttr, [50, 90, 95])
-    return [float(n), float(c), arrive_ok.mean(), (cust * arrive_ok).sum() / c, restore_ok.mean(),
-            (cust * restore_ok).sum() / c, tts.mean(), *q_site, ttr.mean(), *q_rest, float(special.sum())]
+    temporary = ~np.isnan(temp_h)
+    return [float(n), float(c), ok["arrive"].mean(), (cust * ok["arrive"]).sum() / c, ok["first_arrive"].mean(),
+            ok["restore"].mean(), ok["cust_in_time"].sum() / c, ok["restore_permanent"].mean(),
+            temporary.mean(), float(temp_h[temporary].mean()) if temporary.any() else math.nan, miss.mean(),
+            switched.sum() / c, tts.mean(), *q_site, ttr.mean(), *q_rest, float(special.sum())]
 
 
 def first_customers(sc: Scenario, zone: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -99,28 +107,50 @@ def first_customers(sc: Scenario, zone: np.ndarray, x: np.ndarray, y: np.ndarray
 
 
 def interruptions(sc: Scenario, faults: pd.DataFrame) -> Interruptions:
-    """The interruption log of one replication's faults: from report to restoration, customers, first customer."""
+    """The interruption log of one replication's faults: from report to restoration, customers, first customer;
+    and, for faults restored temporarily, the second interruption that reconnects their customers once the
+    repair is done (``reconnect_minutes`` from the repair)."""
     zone = faults["zone"].cat.codes.to_numpy().astype(np.int64)
     start = faults["reported"].to_numpy(float)
-    return Interruptions(zone, start, faults["restored"].to_numpy(float) - start,
-                         faults["customers"].to_numpy(np.int64),
-                         first_customers(sc, zone, faults["x_km"].to_numpy(float), faults["y_km"].to_numpy(float)))
+    customers = faults["customers"].to_numpy(np.int64)
+    first = first_customers(sc, zone, faults["x_km"].to_numpy(float), faults["y_km"].to_numpy(float))
+    duration = faults["restored"].to_numpy(float) - start
+    if "switched_customers" in faults:  # switched customers are back sooner: an interruption of their own
+        part = faults["switched_customers"].to_numpy(np.int64)
+        some = part > 0
+        if some.any():
+            back = faults["switched"].to_numpy(float)[some] - start[some]
+            zone, start = np.concatenate([zone, zone[some]]), np.concatenate([start, start[some]])
+            duration = np.concatenate([duration, back])
+            customers = np.concatenate([customers - part, part[some]])  # the rest wait for the repair
+            first = np.concatenate([first + part, first[some]])
+            faults = pd.concat([faults, faults[some]], ignore_index=True)  # rows aligned with the arrays above
+    if "reconnect_minutes" in faults:
+        again = (faults["reconnect_minutes"].to_numpy(float) > 0) & faults["temp_restored"].notna().to_numpy()
+        if again.any():
+            zone, customers, first = (np.concatenate([a, a[again]]) for a in (zone, customers, first))
+            start = np.concatenate([start, faults["repaired"].to_numpy(float)[again]])
+            duration = np.concatenate([duration, faults["reconnect_minutes"].to_numpy(float)[again]])
+    return Interruptions(zone, start, duration, customers, first)
 
 
-def reliability_figures(sc: Scenario, faults: pd.DataFrame) -> tuple[list[tuple[str, str, str, float]],
-                                                                    pd.DataFrame]:
-    """IEEE 1366 figures per zone and for all zones (with and without major event days), and the day table."""
+def reliability_figures(sc: Scenario, faults: pd.DataFrame, t_med: float | None = None
+                        ) -> tuple[list[tuple[str, str, str, float]], pd.DataFrame]:
+    """IEEE 1366 figures per zone and for all zones (with and without major event days), and the day table.
+
+    Major event days are the days above ``t_med`` (SAIDI minutes a day); by default the scenario's stated T_MED,
+    else this replication's own 2.5 beta threshold, which is all one replication has: run_many computes the
+    figures that depend on T_MED again, once all replications are in, with one T_MED for the run (see
+    sim.major_events)."""
     log = interruptions(sc, faults)
     served = {zi: z.customers for zi, z in enumerate(sc.zones.values()) if z.customers}
     days = max(1, math.ceil(sc.horizon / 1440))
     hours = sc.horizon / 60.0
     rel = sc.reliability
-    table = day_table(log, served, days, sc.start, rel.med_threshold) if served else pd.DataFrame()
-    med = table["major_event_day"].to_numpy() if served else np.zeros(days, bool)
-    threshold = rel.med_threshold if rel.med_threshold is not None else (
-        med_threshold(table["SAIDI"].to_numpy()) if served else math.nan)
-    day_of = np.minimum((log.start // 1440).astype(np.int64), days - 1)
-    normal = log.select(~med[day_of]) if len(log) else log
+    given = t_med if t_med is not None else getattr(stated_t_med(sc), "value", None)
+    table = day_table(log, served, days, sc.start, given) if served else pd.DataFrame()
+    threshold = given if given is not None else (med_threshold(table["SAIDI"].to_numpy()) if served else math.nan)
+    med = replication_med_values(sc, log, table["SAIDI"].to_numpy(), threshold) if served else {}
     rows = []
     for zi, name in [*enumerate(sc.zones), (None, ALL)]:
         scope = served if zi is None else ({zi: served[zi]} if zi in served else {})
@@ -128,10 +158,7 @@ def reliability_figures(sc: Scenario, faults: pd.DataFrame) -> tuple[list[tuple[
             values = dict.fromkeys(IEEE_METRICS, math.nan)
         else:
             values = dict(indices(log, scope, hours, rel.celid_s_hours, rel.celid_t_hours))
-            excl = indices(normal, scope, hours - 24.0 * med.sum(), rel.celid_s_hours, rel.celid_t_hours)
-            values.update({f"{k}_excl_med": excl[k] for k in MED_INDICES})
-            values["major_event_days"] = float(med.sum())
-            values["T_MED"] = float(threshold) if math.isfinite(threshold) else math.nan  # < 2 non-zero days
+            values.update(med[name])  # SAIFI, SAIDI, CAIDI without major event days, their count, T_MED
         rows += [("ieee", name, m, float(values[m])) for m in IEEE_METRICS]
     return rows, table
 
@@ -161,7 +188,7 @@ def unit_figures(sc: Scenario, units: pd.DataFrame, unit_group: dict[str, str],
                  summary: pd.DataFrame | None) -> list[tuple[str, str, str, float]]:
     """Per unit group and for all units: utilisation (travel, waiting and repair within the horizon over duty time
     within it), units, duty, overtime and waiting hours, call-outs, km driven, cost."""
-    busy = units[units["activity"].isin(["travel", "work", "wait", "callout"])]
+    busy = units[units["activity"].isin(["travel", "work", "wait", "callout", "turnout"])]
     clipped = (busy["end"].clip(upper=sc.horizon) - busy["start"].clip(upper=sc.horizon)).to_numpy()
     group_of = busy["unit"].map(unit_group).to_numpy()
     by_group = pd.Series(clipped).groupby(group_of).sum() if len(busy) else pd.Series(dtype=float)
@@ -206,8 +233,13 @@ def replication_figures(sc: Scenario, faults: pd.DataFrame, units: pd.DataFrame,
     ttr = faults["time_to_restore"].to_numpy(float)
     cust = faults["customers"].to_numpy(float)
     special = (faults["special_cause"].astype(str) != "").to_numpy()
-    arrive_ok = tts <= arrive_lim
-    restore_ok = ttr <= restore_lim
+    ok = {"arrive": tts <= arrive_lim, "first_arrive": faults["time_to_first_site"].to_numpy(float) <= arrive_lim,
+          "restore": ttr <= restore_lim, "restore_permanent": faults["time_to_repair"].to_numpy(float) <= restore_lim}
+    switched = faults["switched_customers"].to_numpy(float)
+    switched_ok = (faults["switched"].to_numpy(float) - faults["reported"].to_numpy(float)) <= restore_lim
+    ok["cust_in_time"] = switched * switched_ok + (cust - switched) * ok["restore"]
+    temp_h = (faults["repaired"].to_numpy(float) - faults["temp_restored"].to_numpy(float)) / 60.0
+    miss = faults["triage_miss"].to_numpy(bool)
     ftype = faults["fault_type"].astype(str).to_numpy()
     stormy = (faults["storm"].to_numpy() >= 0) if "storm" in faults else np.zeros(len(faults), bool)
     groups: list[tuple[str, str, Any]] = [("zone", name, zone == name) for name in sc.zones]
@@ -217,7 +249,8 @@ def replication_figures(sc: Scenario, faults: pd.DataFrame, units: pd.DataFrame,
     groups += [("special", "none", ~special), ("special", "recorded", special)]
     rows: list[tuple[str, str, str, float]] = []
     for scope, name, sel in groups:
-        values = _zone_figures(tts[sel], ttr[sel], cust[sel], arrive_ok[sel], restore_ok[sel], special[sel])
+        values = _zone_figures(tts[sel], ttr[sel], cust[sel], {k: v[sel] for k, v in ok.items()}, temp_h[sel],
+                               miss[sel], switched[sel], special[sel])
         rows += [(scope, name, m, v) for m, v in zip(ZONE_METRICS, values, strict=True)]
     rows += (reliability or reliability_figures(sc, faults))[0]
     rows += _storm_figures(storms if storms is not None else pd.DataFrame(columns=["faults", "t50_h", "t90_h",

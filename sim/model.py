@@ -7,6 +7,7 @@ Faults reported before the horizon are followed until they are restored; none is
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 from collections.abc import Callable, Generator
 from typing import Any
@@ -20,14 +21,43 @@ from sim.faults import FaultTable, generate
 from sim.network import make_travel
 from sim.records import Records, UnitInfo
 from sim.scenario import Scenario
+from sim.streams import stream
 from sim.travel import Travel
 from sim.units import Unit
 from sim.weather import minutes_since
 
 
-def _arrivals(env: simpy.Environment, faults: FaultTable, centre: DispatchCentre) -> Generator[simpy.Event, Any, None]:
-    # one process for all arrivals: a timeout per fault, never a process per fault
-    for fault, t in enumerate(faults.reported.tolist()):
+def call_handling(sc: Scenario, faults: FaultTable, seed: int, replication: int) -> np.ndarray:
+    """When the dispatch centre decides on each fault: the customer's call, then (queued for one of
+    ``call_takers`` call takers, first come first served, when that is stated) its handling time.
+
+    >>> from types import SimpleNamespace as NS
+    >>> from sim.scenario import Distribution
+    >>> sc = NS(dispatch=NS(call_handling=Distribution.model_validate(4), call_takers=1))
+    >>> call_handling(sc, NS(reported=np.array([0.0, 1.0, 10.0])), 1, 0).tolist()  # the 2nd waits for the 1st
+    [4.0, 8.0, 14.0]
+    """
+    reported = np.asarray(faults.reported, float)
+    d = sc.dispatch
+    if d.call_handling is None or not len(reported):
+        return reported.copy()
+    handle = d.call_handling.sample(stream(seed, replication, "call_handling"), len(reported))
+    if d.call_takers is None:
+        return reported + handle
+    free = [0.0] * d.call_takers  # when each call taker is next free
+    out = np.empty(len(reported))
+    for i, (t, h) in enumerate(zip(reported.tolist(), handle.tolist(), strict=True)):
+        start = max(t, heapq.heappop(free))
+        out[i] = start + h
+        heapq.heappush(free, out[i])
+    return out
+
+
+def _arrivals(env: simpy.Environment, decided: np.ndarray, centre: DispatchCentre) -> Generator[simpy.Event, Any,
+                                                                                                  None]:
+    # one process for all faults, in the order the centre decides on them: a timeout per fault, never a process
+    for fault in np.argsort(decided, kind="stable").tolist():
+        t = float(decided[fault])
         if t > env.now:
             yield env.timeout(t - env.now)
         centre.report(fault, env.now)
@@ -96,7 +126,7 @@ class _Builder:
         m = self.mask(skills)
         keys = tuple((z, q) for z in serves for q in self.masks if q & m) if kind != "van" else ()
         unit = Unit(self.env, index, m, serves, home, self.centre, self.travel, self.records, duty, kind, keys,
-                    work_speed, speed_factor, on_call, callout, max_hours, rest, staging)
+                    work_speed, speed_factor, on_call, callout, max_hours, rest, staging, self.sc.dispatch.turnout)
         self.units.append(unit)
         self.by_group.setdefault(group, []).append(unit)
         return unit
@@ -203,6 +233,18 @@ def _escalation(env: simpy.Environment, faults: FaultTable, centre: DispatchCent
             centre.reprioritise(fault)
 
 
+def _release(env: simpy.Environment, decided: np.ndarray, centre: DispatchCentre,
+             after: float) -> Generator[simpy.Event, Any, None]:
+    # one process: a fault whose skills could not go together within `after` minutes of the centre's decision
+    # takes them as they come free
+    for fault in np.argsort(decided, kind="stable").tolist():
+        due = float(decided[fault]) + after
+        if due > env.now:
+            yield env.timeout(due - env.now)
+        if centre.crew_state[fault] == WAITING:
+            centre.release(fault)
+
+
 def _policy(sc: Scenario) -> Policy:
     types = list(sc.fault_types)
 
@@ -211,6 +253,7 @@ def _policy(sc: Scenario) -> Policy:
 
     d = sc.dispatch
     return Policy(d.order, {str(k): v for k, v in d.weights.items()}, d.escalate_after,
+                  math.inf if d.hold_back is None else d.hold_back,
                   tuple((ids(r.from_types), ids(r.to_types)) for r in d.divert))
 
 
@@ -220,7 +263,8 @@ def simulate(sc: Scenario, seed: int, replication: int) -> Records:
     skill_bit = {s: 1 << i for i, s in enumerate(sorted(
         {s for ft in sc.fault_types.values() for s in ft.skills}
         | {s for d in sc.depots.values() for g in d.units for s in g.skills}
-        | set(sc.mutual_aid.skills if sc.mutual_aid else [])))}
+        | set(sc.mutual_aid.skills if sc.mutual_aid else [])
+        | {s for ft in sc.fault_types.values() if ft.switching for s in ft.switching.skills or []}))}
 
     def mask(skills: list[str]) -> int:
         return sum(skill_bit[s] for s in set(skills))
@@ -236,16 +280,22 @@ def simulate(sc: Scenario, seed: int, replication: int) -> Records:
                             *_etr_knowledge(sc, faults, travel, needs, mask),
                             van_types=frozenset(types.index(n) for n, ft in sc.fault_types.items() if ft.van),
                             van_zones=van_zones,
-                            van_restores=frozenset(types.index(n) for n, ft in sc.fault_types.items()
-                                                   if ft.van and ft.van.restores))
+                            van_restores={types.index(n): ft.van.reconnect for n, ft in sc.fault_types.items()
+                                          if ft.van and ft.van.restores})
+    centre.switching = {i: (ft.switching.share, ft.switching.time, mask(ft.switching.skills or ft.skills))
+                        for i, ft in enumerate(sc.fault_types.values()) if ft.switching is not None}
     build = _Builder(sc, env, centre, travel, records, mask, needs)
     build.depots()
     calls: list[float] = []
     centre.on_backlog = build.mutual_aid(calls)
     build.prestage()
-    env.process(_arrivals(env, faults, centre))
+    decided = call_handling(sc, faults, seed, replication)
+    records.decided[:] = decided
+    env.process(_arrivals(env, decided, centre))
     if sc.dispatch.escalate_after is not None:
         env.process(_escalation(env, faults, centre, sc.dispatch.escalate_after))
+    if 0 < centre.policy.hold_back < math.inf and any(bin(m).count("1") > 1 for m in needs):
+        env.process(_release(env, decided, centre, centre.policy.hold_back))
     env.run(until=centre.all_repaired)
     for unit in build.units:
         unit.finish(env.now)

@@ -13,10 +13,10 @@ import pandas as pd
 
 from sim.faults import ORIGINS, FaultTable
 
-TRAVEL, WORK, RETURN, WAIT, CALLOUT = "travel", "work", "return", "wait", "callout"
-ACTIVITIES = (TRAVEL, WORK, RETURN, WAIT, CALLOUT)
+TRAVEL, WORK, RETURN, WAIT, CALLOUT, TURNOUT = "travel", "work", "return", "wait", "callout", "turnout"
+ACTIVITIES = (TRAVEL, WORK, RETURN, WAIT, CALLOUT, TURNOUT)
 """What a unit can be doing: driving to a fault, working on it, driving back, waiting on site for the other
-units of its job, or getting ready after a call-out."""
+units of its job, getting ready after a call-out, or getting rolling from its depot (turnout)."""
 
 
 ON_CALL_PAY = 0.25
@@ -43,11 +43,18 @@ class Records:
     replication: int
     faults: FaultTable
     units: list[UnitInfo]
+    decided: np.ndarray = field(init=False)  # the call handled: the dispatch centre decides
     dispatched: np.ndarray = field(init=False)
-    on_site: np.ndarray = field(init=False)
+    first_on_site: np.ndarray = field(init=False)  # the first unit (a van, one specialist of several) on site
+    on_site: np.ndarray = field(init=False)  # every skill the repair needs on site: the promise's "on site"
     repair_start: np.ndarray = field(init=False)
     repaired: np.ndarray = field(init=False)  # the full repair is done
     restored: np.ndarray = field(init=False)  # supply back: the repair, or a van's temporary restoration
+    temp_restored: np.ndarray = field(init=False)  # supply back temporarily (a van), before the repair
+    switched: np.ndarray = field(init=False)  # part of the customers switched to another feeder
+    switched_customers: np.ndarray = field(init=False)
+    reconnect: np.ndarray = field(init=False)  # minutes customers are cut off again to reconnect after the repair
+    triage_miss: np.ndarray = field(init=False)  # a van sent to repair alone found it could not
     van_on_site: np.ndarray = field(init=False)
     units_sent: np.ndarray = field(init=False)
     diverted: np.ndarray = field(init=False)
@@ -62,14 +69,22 @@ class Records:
     overtime: list[float] = field(init=False, default_factory=list)
     waited: list[float] = field(init=False, default_factory=list)
     callouts: list[int] = field(init=False, default_factory=list)
+    on_call_work: list[float] = field(init=False, default_factory=list)  # minutes of jobs done while on call
 
     def __post_init__(self) -> None:
         n = len(self.faults)
+        self.decided = np.array(self.faults.reported, float)
         self.dispatched = np.full(n, math.nan)
+        self.first_on_site = np.full(n, math.nan)
         self.on_site = np.full(n, math.nan)
         self.repair_start = np.full(n, math.nan)
         self.repaired = np.full(n, math.nan)
         self.restored = np.full(n, math.nan)
+        self.temp_restored = np.full(n, math.nan)
+        self.switched = np.full(n, math.nan)
+        self.switched_customers = np.zeros(n, dtype=np.int64)
+        self.reconnect = np.zeros(n)
+        self.triage_miss = np.zeros(n, dtype=bool)
         self.van_on_site = np.full(n, math.nan)
         self.units_sent = np.zeros(n, dtype=np.int64)
         self.diverted = np.zeros(n, dtype=np.int64)
@@ -86,6 +101,7 @@ class Records:
         self.overtime.append(0.0)
         self.waited.append(0.0)
         self.callouts.append(0)
+        self.on_call_work.append(0.0)
 
     def add_unit(self, info: UnitInfo) -> int:
         """Register a unit (also one that joins during the run) and return its index."""
@@ -114,6 +130,8 @@ class Records:
         """One row per fault, times in minutes since the start of the season."""
         f = self.faults
         uids = np.array([u.uid for u in self.units] + [""], dtype=object)
+        with np.errstate(invalid="ignore"):  # switching that came no sooner than the restoration did nothing
+            switched = np.where(self.switched < self.restored, self.switched, math.nan)
         df = pd.DataFrame({
             "replication": np.full(len(f), self.replication, dtype=np.int64),
             "fault": np.arange(len(f), dtype=np.int64),
@@ -123,14 +141,21 @@ class Records:
             "y_km": f.y,
             "customers": f.customers,
             "reported": f.reported,
+            "decided": self.decided,
             "dispatched": self.dispatched,
+            "first_on_site": self.first_on_site,
             "on_site": self.on_site,
             "repair_start": self.repair_start,
             "restored": self.restored,
+            "temp_restored": self.temp_restored,
+            "switched": switched,
+            "switched_customers": np.where(np.isnan(switched), 0, self.switched_customers),
             "repaired": self.repaired,
+            "reconnect_minutes": self.reconnect,
             "van_on_site": self.van_on_site,
             "units_sent": self.units_sent,
             "van_repaired": self.van_repaired,
+            "triage_miss": self.triage_miss,
             "diverted": self.diverted,
             "critical": f.critical,
             "unit": uids[self.unit],
@@ -141,8 +166,10 @@ class Records:
             "origin": pd.Categorical.from_codes(f.origin, categories=list(ORIGINS)),
         })
         df.insert(8, "reported_at", pd.Timestamp(f.start) + pd.to_timedelta(f.reported, unit="min"))
+        df["time_to_first_site"] = df["first_on_site"] - df["reported"]
         df["time_to_site"] = df["on_site"] - df["reported"]
         df["time_to_restore"] = df["restored"] - df["reported"]
+        df["time_to_repair"] = df["repaired"] - df["reported"]
         df["special_cause"] = self.special_cause
         return df
 
@@ -161,20 +188,26 @@ class Records:
 
     def unit_summary(self, horizon: float) -> pd.DataFrame:
         """One row per unit: its group and kind, hours on duty (within the horizon and in all), hours on call,
-        overtime, waiting on site for other units, call-outs, and the cost."""
+        hours worked on call, overtime, waiting on site for other units, call-outs, and the cost.
+
+        The cost pays every hour once: duty hours at ``cost_per_hour``, except overtime (the part of a job past
+        the end of the duty window, which the duty period runs on to include) at ``overtime_cost_per_hour``
+        instead, and on-call hours not spent on a job (standing by) at ``ON_CALL_PAY`` of the rate; a job done on
+        call, from the call-out to its end, is paid in full."""
         rows = []
         for i, u in enumerate(self.units):
             on = sum(min(e, horizon) - min(s, horizon) for s, e, _ in self.duty[i] if e != math.inf)
             total = sum(e - s for s, e, _ in self.duty[i] if e != math.inf)
             on_call = sum(e - s for s, e, c in self.duty[i] if c and e != math.inf)
-            rows.append((u.uid, u.group, u.kind, on / 60, total / 60, on_call / 60, self.overtime[i] / 60,
-                         self.waited[i] / 60, self.callouts[i], u.cost_per_hour, u.overtime_cost_per_hour))
+            rows.append((u.uid, u.group, u.kind, on / 60, total / 60, on_call / 60, self.on_call_work[i] / 60,
+                         self.overtime[i] / 60, self.waited[i] / 60, self.callouts[i], u.cost_per_hour,
+                         u.overtime_cost_per_hour))
         df = pd.DataFrame(rows, columns=["unit", "group", "kind", "duty_h_horizon", "duty_h", "on_call_h",
-                                         "overtime_h", "wait_h", "callouts", "cost_per_hour",
+                                         "on_call_work_h", "overtime_h", "wait_h", "callouts", "cost_per_hour",
                                          "overtime_cost_per_hour"])
-        # on call, a unit is paid a quarter of its rate standing by, and in full for its call-outs' work
-        standby = df["on_call_h"] * (1 - ON_CALL_PAY)
-        df["cost"] = (df["duty_h"] - standby) * df["cost_per_hour"] + df["overtime_h"] * df["overtime_cost_per_hour"]
+        standby = (df["on_call_h"] - df["on_call_work_h"]).clip(lower=0.0)
+        df["cost"] = ((df["duty_h"] - df["overtime_h"] - standby) * df["cost_per_hour"]
+                      + standby * ON_CALL_PAY * df["cost_per_hour"] + df["overtime_h"] * df["overtime_cost_per_hour"])
         df.insert(0, "replication", np.int64(self.replication))
         return df
 

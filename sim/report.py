@@ -29,7 +29,8 @@ GANTT_DAYS = 7.0
 MAP_FAULTS = 4000
 """At most this many faults on the map (those of replication 0 first)."""
 
-_COLOURS = {"travel": "#4C78A8", "work": "#F58518", "return": "#B0B0B0", "wait": "#E45756", "callout": "#72B7B2"}
+_COLOURS = {"travel": "#4C78A8", "work": "#F58518", "return": "#B0B0B0", "wait": "#E45756", "callout": "#72B7B2",
+            "turnout": "#54A24B"}
 
 
 def _page(title: str, sections: list[tuple[str, str]]) -> str:

@@ -5,8 +5,9 @@ replication), ``storms.parquet`` (one row per storm per replication, with its re
 ``restoration.parquet`` (storm restoration curves), ``timeseries.parquet`` (hourly customers out, backlog, units
 busy), ``days.parquet`` (daily IEEE indices and major event days), ``dispatches.parquet`` (every dispatch),
 ``unit_summary.parquet`` (each unit's duty, overtime, waiting, call-outs and cost), ``summary.json``,
-``scenario.resolved.yaml`` (the resolved scenario with its hash, the package version and the seed) and
-``report.html`` (sim.report: the figures a planner looks at, self-contained).
+``scenario.resolved.yaml`` (the resolved scenario with its hash, the package version, the seed and ``t_med``: the
+major event day threshold used and where it came from) and ``report.html`` (sim.report: the figures a planner
+looks at, self-contained).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import pandas as pd
 import yaml
 
 from sim.figures import ALL, SCOPES, parse_figure
+from sim.major_events import Threshold
 from sim.metrics import MIN_RELIABLE
 from sim.outfolder import claim
 from sim.scenario import Scenario
@@ -62,6 +64,7 @@ class Result:
     days: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     dispatches: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     unit_summary: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    t_med: Threshold | None = None  # the major event day threshold the run was judged against, and its source
 
     @property
     def replications(self) -> int:
@@ -136,6 +139,8 @@ class Result:
             lines.append(f"IEEE 1366 (all zones): SAIFI {ieee['SAIFI']:.3f}, SAIDI {ieee['SAIDI']:.0f} min "
                          f"({ieee['SAIDI_excl_med']:.0f} without {ieee['major_event_days']:.1f} major event days), "
                          f"CAIDI {ieee['CAIDI']:.0f} min")
+            if self.t_med is not None:
+                lines.append(f"major event days: {self.t_med.text()}")
         if self.replications < MIN_RELIABLE:
             lines.append(f"unreliable: fewer than {MIN_RELIABLE} replications; intervals are rough")
         return "\n".join(lines)
@@ -165,6 +170,7 @@ class Result:
         (tmp / "summary.json").write_text(json.dumps(self.summary_dict(), indent=2) + "\n")
         # the folder the scenario's relative file paths (roads, GIS files, logs) start from, to reload it
         resolved = {**self.meta(), "scenario_folder": str(self.scenario.path_of(".").resolve()),
+                    **({"t_med": self.t_med.echo()} if self.t_med is not None else {}),
                     "resolved": self.scenario.resolved()}
         (tmp / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
         from sim.report import run_report  # the report reads the folder just written

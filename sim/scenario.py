@@ -211,23 +211,40 @@ class Zone(_Strict):
 class VanWork(_Strict):
     """What a mobile service van can do for a fault type: light work taking ``work`` minutes, which is the whole
     repair for a share ``fixes`` of these faults (a fuse, a reset) and, when ``restores``, gets the customers'
-    supply back temporarily while the fault waits for its crew."""
+    supply back temporarily while the fault waits for its crew; reconnecting them to the repaired network later
+    cuts them off again for ``reconnect`` minutes. Whether a van can fix a fault is known for sure only once it is
+    there: the customer's call tells the dispatch centre with probability ``triage``; otherwise it knows only the
+    share ``fixes``, and its guess is a draw with that share."""
 
     work: Distribution = Distribution.model_validate(30)
     fixes: float = Field(default=0.0, ge=0, le=1)
     restores: bool = False
+    reconnect: MinutesOrZero = 30.0
+    triage: float = Field(default=0.7, ge=0, le=1)
+
+
+class Switching(_Strict):
+    """Restoration in stages: once a unit with one of ``skills`` (default: any skill of the fault type) is on
+    site, isolating the fault and switching a share ``share`` of its customers to another feeder takes ``time``
+    minutes; those customers have supply back then, the rest when the fault is repaired."""
+
+    share: float = Field(gt=0, le=1)
+    time: MinutesOrZero = 30.0
+    skills: list[str] | None = None
 
 
 class FaultType(_Strict):
     """A kind of fault: the skills its repair needs (one unit with them all, or several that together have them),
     how long the repair takes, how many customers it cuts off, the share that cut off critical customers
-    (hospitals), and what a van can do for it."""
+    (hospitals), what a van can do for it, and whether part of its customers can be switched to another feeder
+    before the repair."""
 
     skills: list[str] = Field(min_length=1)
     repair: Distribution
     customers: Distribution = Distribution.model_validate(1)
     critical: float = Field(default=0.0, ge=0, le=1, description="share of faults cutting off critical customers")
     van: VanWork | None = None
+    switching: Switching | None = None
 
 
 def parse_when(value: Any) -> Any:
@@ -427,7 +444,10 @@ class Arrivals(_Strict):
     ``hour_of_day`` weights and ``month`` multipliers), heat waves, storms and a replayed log. ``day_to_day`` > 0
     makes the background rate vary between days (weather that is not a storm): each day's rate is multiplied by a
     gamma factor with mean 1 and this coefficient of variation, shared by every zone and type, so calm-day counts
-    are negative binomial rather than Poisson.
+    are negative binomial rather than Poisson. ``severity`` > 0 adds the days between calm and storm: each day also
+    draws a weather severity, a lognormal factor with mean 1 and this log standard deviation (``exp(severity * Z -
+    severity**2 / 2)``, ``Z`` standard normal), multiplying the same rates; it has its own random stream, so a
+    scenario without it draws exactly as before.
     ``prevention`` multiplies the rate of a fault type everywhere (tree trimming: ``tree_contact: 0.7``).
     """
 
@@ -437,6 +457,7 @@ class Arrivals(_Strict):
     per_day: dict[str, dict[str, Rate]] = Field(default_factory=dict)
     day_to_day: float = Field(default=0.0, ge=0, le=10,
                               description="coefficient of variation of a daily rate factor")
+    severity: float = Field(default=0.0, ge=0, le=3, description="log-sd of a daily lognormal weather factor")
     prevention: dict[str, float] = Field(default_factory=dict)
     heat_waves: HeatWaves | None = None
     storms: Storms | None = None
@@ -568,17 +589,55 @@ class Travel(_Strict):
         return self
 
 
+class MedThreshold(_Strict):
+    """T_MED, the major event day threshold (IEEE 1366, 2.5 beta method): ``t_med: 600``, SAIDI minutes per day
+    stated by the planner from the utility's history, or ``t_med: {days: FILE}``, the daily history to compute it
+    from: a CSV with columns ``date,saidi_min`` (one row per day, YYYY-MM-DD and SAIDI minutes >= 0; a day not
+    listed had none; the last five years are used) or a results folder (or its ``days.parquet``), whose
+    replications' days are pooled. FILE is relative to the scenario file."""
+
+    value: float | None = Field(default=None, gt=0, description="SAIDI minutes per day")
+    days: str | None = Field(default=None, min_length=1, description="daily SAIDI history file")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_number(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
+            return {"value": value}
+        raise ValueError(f"expected SAIDI minutes per day (a number > 0) or {{days: FILE}} (a daily SAIDI history), "
+                         f"got {value!r}")
+
+    @model_validator(mode="after")
+    def _one(self) -> MedThreshold:
+        if (self.value is None) == (self.days is None):
+            raise ValueError("expected either a number (SAIDI minutes per day) or {days: FILE}, got "
+                             + ("both" if self.value is not None else "neither"))
+        return self
+
+
 class Reliability(_Strict):
     """How IEEE 1366 indices are computed. Customers of a zone are laid out over a grid of ``feeder_km`` cells of
-    its area, so faults in the same cell interrupt the same customers (counted once in CN). ``med_threshold``
-    (SAIDI minutes per day) marks major event days; by default each replication takes the 2.5 beta threshold of its
-    own daily SAIDI. CELID counts customers with one interruption longer than ``celid_s_hours`` (CELID_s) or
-    interruptions adding up to more than ``celid_t_hours`` (CELID_t)."""
+    its area, so faults in the same cell interrupt the same customers (counted once in CN). A day whose SAIDI is
+    above ``t_med`` is a major event day: ``t_med`` is the planner's threshold from the utility's history (SAIDI
+    minutes per day) or ``{days: FILE}``, a daily history to compute it from (see MedThreshold); by default one
+    threshold for the whole run, from the daily SAIDI of all its replications pooled (sim.major_events).
+    ``med_threshold`` is the former name of a stated ``t_med``. CELID counts customers with one interruption
+    longer than ``celid_s_hours`` (CELID_s) or interruptions adding up to more than ``celid_t_hours``
+    (CELID_t)."""
 
     feeder_km: float = Field(default=2.0, ge=0.1, le=MAX_KM)
-    med_threshold: float | None = Field(default=None, gt=0)
+    t_med: MedThreshold | None = None
     celid_s_hours: float = Field(default=8.0, gt=0)
     celid_t_hours: float = Field(default=8.0, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _former_name(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "med_threshold" in value and "t_med" not in value:
+            value = {("t_med" if k == "med_threshold" else k): v for k, v in value.items()}
+        return value
 
 
 class Divert(_Strict):
@@ -594,13 +653,24 @@ class Dispatch(_Strict):
     """The dispatch centre's policy. A new fault gets the idle capable unit(s) that can be there soonest; a unit
     that comes free takes the waiting fault first in ``order``: ``oldest``, ``most_customers``, ``critical_first``
     or ``score`` (``weights`` x customers, critical customers, hours waited). A fault still waiting after
-    ``escalate_after`` minutes goes ahead of every fault that is not escalated."""
+    ``escalate_after`` minutes goes ahead of every fault that is not escalated. A fault that needs several
+    specialist crews gets them together: none is sent (each takes other work meanwhile) until all its skills are
+    free, or until it has waited ``hold_back`` (then each goes as it comes free and waits on site for the others;
+    0: always so; null: never).
 
-    rule: Literal["nearest_idle_then_oldest", "nearest"] = "nearest"
+    The promise's clock starts with the customer's call: taking the call and deciding takes ``call_handling``
+    minutes (a distribution), queued for one of ``call_takers`` call takers when that is stated (in a storm the
+    calls wait for them); a unit leaving from its depot needs ``turnout`` minutes to get rolling (an on-call unit
+    at home its ``callout`` instead; a unit already out, none)."""
+
     order: Literal["oldest", "most_customers", "critical_first", "score"] = "oldest"
     weights: dict[Literal["customers", "critical", "waiting_h"], Annotated[float, Field(ge=-MAX_COST, le=MAX_COST)]] \
         = Field(default_factory=dict)
     escalate_after: Minutes | None = None
+    hold_back: MinutesOrZero | None = 120.0
+    call_handling: Distribution | None = None
+    call_takers: int | None = Field(default=None, ge=1)
+    turnout: MinutesOrZero = 0.0
     divert: list[Divert] = Field(default_factory=list)
 
 
@@ -1147,6 +1217,16 @@ def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario,
         except ScenarioError as exc:
             raise ScenarioError(doc.source, [Issue(at, f"{i.message} in {exc.source}", doc.line_of(at))
                                              for i in exc.issues]) from None
+    if sc.reliability.t_med is not None and sc.reliability.t_med.days is not None:
+        from sim.major_events import history_threshold  # reads the daily SAIDI history (cached), or says what is wrong
+
+        where = ("reliability", "t_med", "days")
+        try:
+            history_threshold(sc.path_of(sc.reliability.t_med.days))
+        except ScenarioError as exc:
+            raise ScenarioError(doc.source, [_at(doc, where, f"{i.message} in {exc.source}"
+                                                 + (f" at its line {i.line}" if i.line else "")) for i in exc.issues]) \
+                from None
     if sc.variants:
         _check_variants(sc, doc)
     if sc.arrivals.replay is not None:

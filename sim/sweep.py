@@ -6,6 +6,10 @@ seed), ``points.parquet`` (each point's values) and ``figures/point=K/rep=R.parq
 written atomically). An interrupted sweep started again with the same arguments skips every file already there,
 so no finished work is redone; memory holds one replication's figures at a time, however many there are.
 
+Major event days at every point are judged against the base scenario's T_MED: its stated one, else the 2.5 beta
+threshold of the daily SAIDI of the base scenario's own replications pooled (run once, before the points, and kept
+in ``sweep.json`` under ``t_med`` so a resumed sweep uses the same).
+
 >>> parse_assignment("depots.city.units[overhead].count=1..3")
 ('depots.city.units[overhead].count', [1, 2, 3])
 >>> parse_assignment("arrivals.prevention.tree_contact=0.5,0.7,1")
@@ -18,6 +22,7 @@ import copy
 import hashlib
 import itertools
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,11 +34,12 @@ from tqdm import tqdm
 
 from sim.atomic import write_text, write_with
 from sim.errors import InputError, ScenarioError
-from sim.experiment import execute, run_replication, whole
+from sim.experiment import execute, run_many, run_replication, whole
+from sim.major_events import stated as stated_t_med
 from sim.metrics import summarise
 from sim.outfolder import MARKER, OutputFolder, claim
 from sim.scenario import Scenario, load_scenario
-from sim.variants import set_path
+from sim.variants import baseline, set_path
 
 
 def _value(text: str) -> Any:
@@ -119,9 +125,9 @@ def _write_atomic(df: pd.DataFrame, path: Path) -> None:
     write_with(path, lambda tmp: df.to_parquet(tmp, index=False))
 
 
-def _job(args: tuple[Scenario, int, int, int]) -> tuple[int, int, pd.DataFrame]:
-    sc, seed, rep, point = args
-    figures = run_replication(sc, seed, rep, keep_records=False)["figures"]
+def _job(args: tuple[Scenario, int, int, int, float]) -> tuple[int, int, pd.DataFrame]:
+    sc, seed, rep, point, t_med = args
+    figures = run_replication(sc, seed, rep, keep_records=False, t_med=t_med)["figures"]
     return point, rep, figures  # the point is the partition (folder point=K), not a column
 
 
@@ -137,24 +143,42 @@ def sweep(sc: Scenario, assignments: list[tuple[str, list[Any]]], out: str | Pat
     definition = {"scenario": sc.name, "scenario_sha256": sc.digest(), "seed": sc.seed, "replications": n,
                   "grid": [[p, v] for p, v in assignments], "sample": sample}
     with claim(out, "sweep", what=f"--out {out}") as folder:  # one writer; a folder of other output is refused
-        _start(folder, definition)
-        return _run_points(sc, scenarios, points, n, out, workers, progress, dask, limit)
+        recorded = _start(folder, definition)
+        t_med = _base_t_med(sc, n, out, recorded, workers, progress, dask)
+        return _run_points(sc, scenarios, points, n, out, workers, progress, dask, limit, t_med)
 
 
-def _start(folder: OutputFolder, definition: dict[str, Any]) -> None:
+def _base_t_med(sc: Scenario, n: int, out: Path, recorded: dict[str, Any], workers: int, progress: bool,
+                dask: str | None) -> float:
+    """The base scenario's T_MED for every point: as recorded in sweep.json by an earlier start of this sweep, else
+    stated in the scenario or pooled over ``n`` replications of it (then recorded)."""
+    if isinstance(recorded.get("t_med"), dict):
+        value = recorded["t_med"].get("saidi_min_per_day")
+        return math.inf if value is None else float(value)
+    threshold = stated_t_med(sc) or run_many([baseline(sc).with_changes(replications=n)], workers=workers,
+                                             progress=progress, desc="sweep: base T_MED", keep_records=False,
+                                             dask=dask)[0].t_med
+    assert threshold is not None
+    write_text(out / "sweep.json", json.dumps({**recorded, "t_med": threshold.echo()}, indent=2) + "\n")
+    return threshold.value
+
+
+def _start(folder: OutputFolder, definition: dict[str, Any]) -> dict[str, Any]:
     """Mark a new sweep folder and record what is swept, or check that ``folder`` holds this same sweep; remove
-    the temporaries of a writer that was killed."""
+    the temporaries of a writer that was killed. Returns what sweep.json holds."""
     out = folder.path
     stamp = out / "sweep.json"
+    held = json.loads(json.dumps(definition))
     if stamp.exists():
         try:
             old = json.loads(stamp.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise InputError(f"{stamp}: damaged ({exc}); expected the JSON definition of the sweep in this folder: "
                              "remove the folder to start again, or choose another --out") from None
-        if old != json.loads(json.dumps(definition)):
+        if not isinstance(old, dict) or {k: v for k, v in old.items() if k != "t_med"} != held:
             raise InputError(f"{out}: holds a different sweep (other scenario, grid, seed or replications); "
                              "expected an empty folder or the same sweep to resume")
+        held = old  # with the base T_MED, once the first start has found it
     else:
         out.mkdir(parents=True, exist_ok=True)
         write_text(stamp, json.dumps(definition, indent=2) + "\n")
@@ -162,13 +186,14 @@ def _start(folder: OutputFolder, definition: dict[str, Any]) -> None:
     for p in out.rglob(".*"):  # atomic writes interrupted by a kill leave their hidden temporary files
         if p.is_file() and p.name != MARKER:
             p.unlink(missing_ok=True)
+    return held
 
 
 def _run_points(sc: Scenario, scenarios: list[Scenario], points: list[dict[str, Any]], n: int, out: Path,
-                workers: int, progress: bool, dask: str | None, limit: int | None) -> SweepResult:
+                workers: int, progress: bool, dask: str | None, limit: int | None, t_med: float) -> SweepResult:
     table = pd.DataFrame([{"point": k, **{p: json.dumps(v) for p, v in pt.items()}} for k, pt in enumerate(points)])
     _write_atomic(table, out / "points.parquet")
-    todo = [(s, sc.seed, r, k) for k, s in enumerate(scenarios) for r in range(n)
+    todo = [(s, sc.seed, r, k, t_med) for k, s in enumerate(scenarios) for r in range(n)
             if not (out / "figures" / f"point={k}" / f"rep={r}.parquet").exists()]
     skipped = len(scenarios) * n - len(todo)
     if limit is not None:

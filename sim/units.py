@@ -16,7 +16,7 @@ import simpy
 
 from sim.dispatch import CLAIMED, NONE, DispatchCentre, Job
 from sim.duty import Duty
-from sim.records import CALLOUT, RETURN, TRAVEL, WAIT, WORK, Records
+from sim.records import CALLOUT, RETURN, TRAVEL, TURNOUT, WAIT, WORK, Records
 from sim.travel import Travel
 
 Leg = tuple[float, float, float, int, float, float, int, float, float]  # t0, x0, y0, z0, x1, y1, z1, minutes, km
@@ -30,7 +30,7 @@ class Unit:
                  records: Records, duty: Duty | None = None, kind: str = "crew", queue_keys: tuple = (),
                  work_speed: float = 1.0, speed_factor: float = 1.0, on_call: bool = False, callout: float = 0.0,
                  max_hours: float | None = None, rest: float = 480.0,
-                 staging: tuple[tuple[float, float, int], ...] = ()):
+                 staging: tuple[tuple[float, float, int], ...] = (), turnout: float = 0.0):
         self.env, self.index, self.skills, self.serves = env, index, skills, serves
         self.home = home
         self.depot = home
@@ -39,7 +39,7 @@ class Unit:
         self.is_van = kind == "van"
         self.queue_keys = queue_keys
         self.work_speed, self.speed_factor = work_speed, speed_factor
-        self.on_call, self.callout = on_call, callout
+        self.on_call, self.callout, self.turnout = on_call, callout, turnout
         self.max_hours, self.rest = max_hours, rest
         self.staging = staging
         self.x, self.y, self.zone = home
@@ -72,9 +72,14 @@ class Unit:
             return leg[4], leg[5], leg[6]
         return None
 
-    def callout_delay(self) -> float:
-        """Minutes before this unit can leave when called now."""
-        return self.callout if self.on_call else 0.0
+    def callout_delay(self, now: float) -> float:
+        """Minutes before this unit can leave when sent at ``now``: from home (its depot, or a van's staging
+        point), an on-call unit's call-out delay, any other's turnout; none for a unit already out (on its way
+        back from a job, or standing anywhere but home)."""
+        delay = self.callout if self.on_call and self.callout > 0 else self.turnout
+        if delay <= 0:
+            return 0.0
+        return delay if self.standing(now) == self._home_now() else 0.0
 
     def _end_leg(self, now: float, job: int = -1, arrived: bool = False) -> None:
         """Close the current leg at ``now`` (complete, or cut short unless ``arrived``) and log it."""
@@ -168,6 +173,8 @@ class Unit:
                 yield from self._crew_job(work)
             if env.now > shift_end:
                 rec.overtime[self.index] += env.now - max(shift_end, start)
+            if self.on_call:  # paid in full, not at the stand-by rate (its overtime part is in the job's time)
+                rec.on_call_work[self.index] += env.now - start
             if self.max_hours is not None and self.on_since is not None and env.now - self.on_since >= self.max_hours:
                 self.rest_until = env.now + self.rest  # fatigue: off duty to rest, then back to its shift
                 self._drive_home(env.now)
@@ -176,17 +183,21 @@ class Unit:
         """Call-out delay if on call, then the drive to ``fault``; returns the minutes the drive took. With
         ``etr``, the fault's first unit sets the re-estimated restoration time (call-out, drive, typical repair)."""
         env, rec, f = self.env, self.records, self.centre.faults
+        callout = self.callout_delay(env.now)
         if etr and math.isnan(rec.etr_dispatch[fault]):
             x, y, z = self.position(env.now)
-            rec.etr_dispatch[fault] = env.now + self.callout_delay() + self.travel.estimate(
+            rec.etr_dispatch[fault] = env.now + callout + self.travel.estimate(
                 x, y, z, float(f.x[fault]), float(f.y[fault]), int(f.zone[fault]), env.now) \
                 / self.speed_factor + self.centre.typical_repair[fault]
-        if self.on_call and self.callout > 0:
+        if callout > 0:
             self._end_leg(env.now)
             t0 = env.now
-            yield env.timeout(self.callout)
-            rec.activity(self.index, job_for_log, CALLOUT, t0, env.now, self.x, self.y, self.x, self.y, 0.0)
-            rec.callouts[self.index] += 1
+            yield env.timeout(callout)
+            called = self.on_call and self.callout > 0
+            rec.activity(self.index, job_for_log, CALLOUT if called else TURNOUT, t0, env.now, self.x, self.y,
+                         self.x, self.y, 0.0)
+            if called:
+                rec.callouts[self.index] += 1
         now = env.now
         self._end_leg(now)
         fx, fy, fz = float(f.x[fault]), float(f.y[fault]), int(f.zone[fault])
@@ -213,9 +224,14 @@ class Unit:
         rec.units_sent[fault] += 1
         yield from self._drive_to(fault, fault, etr=True)
         now = env.now
-        if not rec.on_site[fault] <= now:
+        if not rec.first_on_site[fault] <= now:
+            rec.first_on_site[fault] = now
+        switching = self.centre.switching.get(int(f.fault_type[fault]))
+        if switching is not None and self.skills & switching[2] and not rec.switched[fault] <= now + switching[1]:
+            rec.switched[fault] = now + switching[1]  # isolated and part of the customers switched over
+            rec.switched_customers[fault] = round(switching[0] * int(f.customers[fault]))
+        if job.arrive():  # every skill is on site
             rec.on_site[fault] = now
-        if job.arrive():
             rec.repair_start[fault] = now
             job.start()
             yield env.timeout(float(f.repair[fault]) / job.speed())
@@ -227,8 +243,9 @@ class Unit:
         else:
             if not job.is_started:
                 yield job.when_started()
-                rec.activity(self.index, fault, WAIT, now, env.now, self.x, self.y, self.x, self.y, 0.0)
-                rec.waited[self.index] += env.now - now
+                if env.now > now:  # arriving together is no wait
+                    rec.activity(self.index, fault, WAIT, now, env.now, self.x, self.y, self.x, self.y, 0.0)
+                    rec.waited[self.index] += env.now - now
             yield job.when_done()
         rec.activity(self.index, fault, WORK, float(rec.repair_start[fault]), env.now, self.x, self.y, self.x,
                      self.y, 0.0)
@@ -255,17 +272,24 @@ class Unit:
         now = env.now
         rec.van_on_site[fault] = now
         if not rec.repaired[fault] <= now:  # the crew may have finished first
-            if not rec.on_site[fault] <= now:
-                rec.on_site[fault] = now
+            if not rec.first_on_site[fault] <= now:
+                rec.first_on_site[fault] = now
             yield env.timeout(float(f.van_work[fault]))
             rec.activity(self.index, fault, WORK, now, env.now, self.x, self.y, self.x, self.y, 0.0)
-            if centre.crew_state[fault] == CLAIMED and not rec.repaired[fault] <= env.now:  # the van repaired it
+            claimed = centre.crew_state[fault] == CLAIMED and not rec.repaired[fault] <= env.now
+            if claimed and bool(f.van_fix[fault]):  # the van repaired it: all the repair needed was on site
+                rec.on_site[fault] = now
                 rec.repair_start[fault] = now
                 rec.repaired[fault] = env.now
                 rec.van_repaired[fault] = True
                 centre.repaired(fault)
                 if not rec.restored[fault] <= env.now:
                     rec.restored[fault] = env.now
-            elif int(f.fault_type[fault]) in centre.van_restores and not rec.restored[fault] <= env.now:
-                rec.restored[fault] = env.now  # supply back temporarily; the crew is still to come
+            else:
+                if claimed:  # sent to repair it alone, it cannot: the crews are needed after all
+                    centre.van_cannot_repair(fault)
+                if int(f.fault_type[fault]) in centre.van_restores and not rec.restored[fault] <= env.now:
+                    rec.restored[fault] = env.now  # supply back temporarily; the crew is still to come
+                    rec.temp_restored[fault] = env.now
+                    rec.reconnect[fault] = centre.van_restores[int(f.fault_type[fault])]
         centre.van_state[fault] = NONE

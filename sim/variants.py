@@ -27,6 +27,7 @@ import pandas as pd
 from sim.errors import InputError
 from sim.experiment import run_many
 from sim.figures import figure_name, parse_figure
+from sim.major_events import Threshold
 from sim.metrics import confidence_interval
 from sim.results import Result
 from sim.scenario import Scenario, load_scenario
@@ -108,6 +109,7 @@ class Comparison:
     variants: dict[str, Result]
     table: pd.DataFrame  # variant, figure, baseline, value, difference, ci_low, ci_high, significant, replications
     confidence: float
+    t_med: Threshold | None = None  # the baseline's major event day threshold, used for every variant too
 
     def text(self) -> str:
         """The comparison as the CLI prints it."""
@@ -120,8 +122,10 @@ class Comparison:
         head = ["variant", "figure", "baseline", "variant", "difference", f"{100 * self.confidence:g} % interval",
                 "significant"]
         n = int(self.table["replications"].max()) if len(self.table) else 0
+        t_med = (f"\nmajor event days of the baseline and every variant judged against the baseline's "
+                 f"{self.t_med.text()}") if self.t_med is not None and not math.isnan(self.t_med.value) else ""
         return text_table(head, rows) + (f"\n{n} replications on common random numbers; an interval that excludes "
-                                         "0 is significant")
+                                         "0 is significant") + t_med
 
 
 def paired(base: Result, other: Result, figures: list[str], level: float) -> list[dict[str, Any]]:
@@ -145,7 +149,9 @@ def compare(sc: Scenario, names: list[str] | None = None, figures: list[str] | N
             replications: int | None = None, until_significant: bool = False, max_replications: int = 320,
             confidence: float = 0.95, workers: int | None = 1, progress: bool = False,
             dask: str | None = None) -> Comparison:
-    """Run the baseline and its variants on the same seed and compare them.
+    """Run the baseline and its variants on the same seed and compare them. Major event days of every variant are
+    judged against the baseline's T_MED (its stated one, else pooled over its replications), so a variant's
+    ``SAIDI_excl_med`` leaves out the days the baseline's threshold calls major events.
 
     ``until_significant``: double the replications until every paired interval excludes 0 or
     ``max_replications`` is reached (a storm season terminates: more replications, not longer runs).
@@ -160,7 +166,7 @@ def compare(sc: Scenario, names: list[str] | None = None, figures: list[str] | N
     n = replications or sc.replications
     while True:
         runs = run_many([s.with_changes(replications=n) for s in scenarios], workers=workers, progress=progress,
-                        desc="compare", keep_records=False, dask=dask)
+                        desc="compare", keep_records=False, dask=dask, same_t_med=True)
         rows = []
         for name, res in zip(names, runs[1:], strict=True):
             rows += [{"variant": name, **r} for r in paired(runs[0], res, wanted, confidence)]
@@ -168,7 +174,7 @@ def compare(sc: Scenario, names: list[str] | None = None, figures: list[str] | N
                                             "ci_high", "significant", "replications"])
         done = bool(table["significant"].all()) if len(table) else True
         if not until_significant or done or n >= max_replications:
-            return Comparison(runs[0], dict(zip(names, runs[1:], strict=True)), table, confidence)
+            return Comparison(runs[0], dict(zip(names, runs[1:], strict=True)), table, confidence, runs[0].t_med)
         n = min(max_replications, 2 * n)
 
 

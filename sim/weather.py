@@ -1,6 +1,7 @@
-"""The weather of one replication, drawn before the run: heat waves and storms, random and from the calendar.
+"""The weather of one replication, drawn before the run: each day's background factor (the weather between calm
+and storm), heat waves and storms, random and from the calendar.
 
-Both are drawn from their own streams, so a variant that changes units, dispatch or fault rates sees the same
+All are drawn from their own streams, so a variant that changes units, dispatch or fault rates sees the same
 weather (common random numbers). Random starts follow a Poisson process whose rate is constant within each
 calendar hour (``per_week`` shaped by month multipliers and hour-of-day weights).
 """
@@ -63,6 +64,30 @@ def poisson_times(rng: np.random.Generator, lam: np.ndarray, horizon: float) -> 
     hour = np.repeat(np.arange(len(lam)), counts)
     width = np.minimum(60.0, horizon - 60.0 * hour)
     return np.sort(60.0 * hour + rng.random(len(hour)) * width)
+
+
+def day_factor(sc: Scenario, seed: int, replication: int) -> np.ndarray:
+    """Factor of the background rate in each hour of the horizon, one value per day (24-hour blocks from the
+    start): the weather between calm and storm, shared by every zone and fault type. It is the product of
+
+    - a gamma factor of mean 1 and coefficient of variation ``day_to_day`` (stream ``day_factor``), and
+    - a weather severity ``exp(s Z - s^2 / 2)``, ``Z`` standard normal, ``s = severity`` (stream ``day_severity``):
+      lognormal with mean 1, heavy-tailed, so windy and rainy days come more often than a gamma factor alone gives.
+
+    So the day's count of a rate ``mu`` has mean ``mu`` and variance ``mu + mu^2 ((1 + day_to_day^2) e^(s^2) - 1)``.
+    Each part is drawn only when set, from its own stream: without ``severity`` every draw is as before.
+    """
+    arr = sc.arrivals
+    n_hours = int(math.ceil(sc.horizon / 60.0))
+    n_days = n_hours // 24 + 1
+    factor = np.ones(n_days)
+    k = arr.day_to_day ** 2
+    if k > 0:  # (a coefficient of variation so small that its square is 0 is no variation)
+        factor = stream(seed, replication, "day_factor").gamma(1.0 / k, k, size=n_days)
+    if arr.severity > 0:
+        s = arr.severity
+        factor = factor * np.exp(s * stream(seed, replication, "day_severity").standard_normal(n_days) - s * s / 2)
+    return factor[np.arange(n_hours) // 24]
 
 
 def minutes_since(start: dt.datetime, when: dt.datetime) -> float:

@@ -376,7 +376,8 @@ def merge(base: Any, child: Any) -> Any:
 
 PATH_FIELDS: tuple[tuple[str, ...], ...] = (
     ("travel", "network"), ("arrivals", "replay", "log"), ("zones", "*", "area", "file"),
-    ("depots", "*", "location", "file"), ("depots", "*", "units", "*", "staging", "file"))
+    ("depots", "*", "location", "file"), ("depots", "*", "units", "*", "staging", "file"),
+    ("reliability", "t_med", "days"))
 """Places of file paths in a scenario (``*``: any key or index); a path is relative to the file that writes it."""
 
 

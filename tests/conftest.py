@@ -27,6 +27,25 @@ def mmc_scenario(lam_per_min: float, mean_repair: float, crews: int, horizon: fl
     return sc
 
 
+def replay_scenario(horizon: str, **extra: Any) -> dict:
+    """One urban zone [0, 10] x [0, 10] km of 1,000 customers, one crew at (0, 0), straight roads at 1 km a minute,
+    repairs of 100 min, and faults replayed from ``log.csv`` (columns time_out, x_km, y_km, customers) in the
+    folder the scenario is loaded from."""
+    sc = {
+        "name": "designed", "start": "2026-06-01", "horizon": horizon, "replications": 2,
+        "zones": {"urban": {"speed_kmh": 60, "area": {"box": [0, 0, 10, 10]}, "customers": 1000}},
+        "fault_types": {"fault": {"skills": ["line"], "repair": 100}},
+        "arrivals": {"replay": {"log": "log.csv", "mix": {"fault": 1},
+                                "columns": {"duration_h": None, "longitude": None, "latitude": None,
+                                            "x_km": "x_km", "y_km": "y_km", "customers": "customers"}}},
+        "depots": {"d": {"zone": "urban", "location": [0, 0], "units": [{"name": "c", "skills": ["line"],
+                                                                          "count": 1}]}},
+        "travel": {"circuity": 1.0},
+    }
+    sc.update(extra)
+    return sc
+
+
 def with_crews(sc: dict, depot: str, group: str, delta: int) -> dict:
     """A copy of scenario dict ``sc`` with ``delta`` more units in ``depot``'s group ``group``."""
     out = copy.deepcopy(sc)

@@ -52,7 +52,7 @@ def test_units_parquet_says_who_served_which_fault_and_how_far(run_dir: Path) ->
     assert len(named.drop_duplicates(["replication", "job"])) == len(f)
     assert (merged["to_x_km"] == merged["x_km"]).all()
     assert (travel["distance_km"] >= 0).all()
-    assert set(u["activity"].astype(str)) <= {"travel", "work", "return", "wait", "callout"}
+    assert set(u["activity"].astype(str)) <= {"travel", "work", "return", "wait", "callout", "turnout"}
 
 
 def test_summary_json_has_zone_figures_with_intervals(run_dir: Path) -> None:
@@ -65,7 +65,7 @@ def test_summary_json_has_zone_figures_with_intervals(run_dir: Path) -> None:
             assert fig["ci_low"] <= fig["mean"] <= fig["ci_high"]
             assert fig["replications"] == 3
     assert 0 < s["units"]["all"]["utilisation"]["mean"] < 1
-    assert s["units"]["city/cable"]["units"]["mean"] == 2
+    assert s["units"]["city/cable"]["units"]["mean"] == 4  # one round the clock, one by day, two on call
 
 
 def test_resolved_scenario_is_echoed_and_reloads_to_the_same_hash(run_dir: Path) -> None:

@@ -13,11 +13,16 @@ from tests.conftest import DEFAULT_SCENARIO
 
 def check_invariants(res: sim.Result) -> None:
     f, u = res.faults, res.units
-    # every fault reported is followed to its repair, its times in order; supply is back no later than the repair
+    # every fault reported is followed to its repair, its times in order (the call, the centre's decision, the
+    # first unit, every skill, the repair); supply is back no later than the repair and not before a unit is there
     assert f["repaired"].notna().all() and f["restored"].notna().all()
-    order = f[["reported", "dispatched", "on_site", "repair_start", "repaired"]].to_numpy()
+    order = f[["reported", "decided", "dispatched", "first_on_site", "on_site", "repair_start",
+               "repaired"]].to_numpy()
     assert (np.diff(order, axis=1) >= -1e-9).all()
-    assert (f["restored"] <= f["repaired"] + 1e-9).all() and (f["restored"] >= f["on_site"] - 1e-9).all()
+    assert (f["restored"] <= f["repaired"] + 1e-9).all() and (f["restored"] >= f["first_on_site"] - 1e-9).all()
+    # a temporary restoration comes before the repair and is the restoration
+    temp = f[f["temp_restored"].notna()]
+    assert (temp["temp_restored"] == temp["restored"]).all() and (temp["temp_restored"] <= temp["repaired"]).all()
     # each unit is in one place doing one thing at a time
     for (_, _), acts in u.groupby(["replication", "unit"], sort=False):
         start, end = acts["start"].to_numpy(), acts["end"].to_numpy()

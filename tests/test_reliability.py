@@ -16,7 +16,7 @@ from scipy import stats
 import sim
 from sim.reliability import Interruptions, daily_saidi, day_table, indices, major_event_days, med_threshold
 from sim.timeseries import open_at, storm_restoration
-from tests.conftest import mmc_scenario
+from tests.conftest import mmc_scenario, replay_scenario
 
 # One zone of 1,000 customers over three days (72 h). By hand:
 #   A day 0, 120 min, customers 0-99        sustained
@@ -100,17 +100,7 @@ DESIGNED_LOG = "time_out,x_km,y_km,customers\n2026-06-01 00:00,3,4,10\n2026-06-0
 
 def _designed(tmp_path: Path) -> sim.Scenario:
     (tmp_path / "log.csv").write_text(DESIGNED_LOG)
-    return sim.load_scenario({
-        "name": "designed", "start": "2026-06-01", "horizon": "1 d", "replications": 2,
-        "zones": {"urban": {"speed_kmh": 60, "area": {"box": [0, 0, 10, 10]}, "customers": 1000}},
-        "fault_types": {"fault": {"skills": ["line"], "repair": 100}},
-        "arrivals": {"replay": {"log": "log.csv", "mix": {"fault": 1},
-                                "columns": {"duration_h": None, "longitude": None, "latitude": None,
-                                            "x_km": "x_km", "y_km": "y_km", "customers": "customers"}}},
-        "depots": {"d": {"zone": "urban", "location": [0, 0], "units": [{"name": "c", "skills": ["line"],
-                                                                          "count": 1}]}},
-        "travel": {"circuity": 1.0},
-    }, base_dir=tmp_path)
+    return sim.load_scenario(replay_scenario("1 d"), base_dir=tmp_path)
 
 
 def test_compliance_counts_on_a_designed_case(tmp_path: Path) -> None:

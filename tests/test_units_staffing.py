@@ -50,7 +50,8 @@ TWO_SKILLS = {"joint": {"skills": ["line", "cable"], "repair": 60}}
 def test_specialist_crews_wait_for_each_other(tmp_path: Path) -> None:
     """A line crew at (0, 0) and a cable crew at (10, 0); a fault needing both at (3, 4), reported at 00:00.
     By hand: the line crew is on site after 5 min, the cable crew after hypot(7, 4) = 8.062 min; the repair (60
-    min) starts when the second arrives; the first waited 3.062 min, idle."""
+    min) starts when the second arrives; the first waited 3.062 min, idle. The fault is "on site" (every skill the
+    repair needs) when the second crew arrives; the first unit was there at 5 min."""
     sc = designed(tmp_path, [("2026-06-01 00:00", 3, 4, 10, "joint")],
                   {"west": {"zone": "urban", "location": [0, 0], "units": [{"name": "line", "skills": ["line"],
                                                                            "count": 1}]},
@@ -60,7 +61,8 @@ def test_specialist_crews_wait_for_each_other(tmp_path: Path) -> None:
     res = sim.run(sc, replications=1)
     f = res.faults.iloc[0]
     second = math.hypot(7, 4)
-    assert f["on_site"] == pytest.approx(5.0) and f["repair_start"] == pytest.approx(second)
+    assert f["first_on_site"] == pytest.approx(5.0) and f["on_site"] == pytest.approx(second)
+    assert f["repair_start"] == pytest.approx(second)
     assert f["repaired"] == pytest.approx(second + 60) and f["units_sent"] == 2
     wait = res.units[res.units["activity"] == "wait"]
     assert len(wait) == 1 and wait.iloc[0]["unit"].startswith("west/line")
@@ -110,8 +112,90 @@ def test_a_job_running_past_the_shift_end_is_finished_on_overtime(tmp_path: Path
     assert res.faults.iloc[0]["repaired"] == pytest.approx(15 * 60 + 10 + 100)
     units = res.unit_summary.iloc[0]
     assert units["overtime_h"] == pytest.approx(50 / 60)
-    # paid: two 8-hour shifts in the 2 days the run lasts, plus the overtime
-    assert units["cost"] == pytest.approx(units["duty_h"] * 60 + 50 / 60 * 90)
+    # the run ends with the repair: one shift whose duty runs on to 16:50; each hour is paid once, the shift's 8 h
+    # at 60 and the 50 min of overtime at 90 (not 8 h 50 min at 60 plus the overtime again): 480 + 75
+    assert units["duty_h"] == pytest.approx(8 + 50 / 60)
+    assert units["cost"] == pytest.approx(555.0)
+
+
+ON_CALL_NIGHT = {"d": {"zone": "urban", "location": [0, 0], "units": [
+    {"name": "line", "skills": ["line"], "cost_per_hour": 60,
+     "roster": [{"name": "night", "start": "20:00", "end": "08:00", "count": 1, "on_call": True,
+                 "callout": "45 min"}]}]}}
+
+
+def test_on_call_work_is_paid_in_full_and_standing_by_at_a_quarter(tmp_path: Path) -> None:
+    """On call from the start (00:00); called at 01:00 for a fault 10 km away, repair 100 min: the job runs from
+    the call to 03:35 (45 + 10 + 100 = 155 min), when the run ends. Paid: 155 min of work at 60 an hour = 155,
+    and the hour standing by before the call at a quarter = 15: 170."""
+    sc = designed(tmp_path, [("2026-06-01 01:00", 6, 8, 10)], ON_CALL_NIGHT)
+    res = sim.run(sc, replications=1)
+    units = res.unit_summary.iloc[0]
+    assert units["duty_h"] == pytest.approx(215 / 60) and units["on_call_h"] == pytest.approx(215 / 60)
+    assert units["on_call_work_h"] == pytest.approx(155 / 60)
+    assert units["cost"] == pytest.approx(155.0 + 15.0)
+
+
+def test_the_call_out_delay_is_charged_only_when_called_from_home(tmp_path: Path) -> None:
+    """The on-call crew finishes the 01:00 fault at 03:35 at (6, 8) and drives straight on to the fault reported
+    at 03:00, 10 km further at (12, 16): no second call-out, on site 03:45, repaired 05:25. One call-out."""
+    sc = designed(tmp_path, [("2026-06-01 01:00", 6, 8, 10), ("2026-06-01 03:00", 12, 16, 10)], ON_CALL_NIGHT)
+    res = sim.run(sc, replications=1)
+    f = res.faults.sort_values("reported")
+    assert f["on_site"].tolist() == pytest.approx([60 + 45 + 10, 215 + 10])
+    assert f["repaired"].tolist()[1] == pytest.approx(325.0)
+    assert res.unit_summary.iloc[0]["callouts"] == 1
+    assert (res.units["activity"] == "callout").sum() == 1
+
+
+HOLD = {"line_job": {"skills": ["line"], "repair": 100}, "cable_job": {"skills": ["cable"], "repair": 60},
+        "joint": {"skills": ["line", "cable"], "repair": 60}}
+HOLD_DEPOT = {"d": {"zone": "urban", "location": [0, 0], "units": [
+    {"name": "line", "skills": ["line"], "count": 1}, {"name": "cable", "skills": ["cable"], "count": 1}]}}
+HOLD_ROWS = [("2026-06-01 00:00", 6, 8, 10, "line_job"), ("2026-06-01 00:05", 3, 4, 10, "joint"),
+             ("2026-06-01 00:10", 0, 10, 10, "cable_job")]
+
+
+def _hold(tmp_path: Path, hold_back: str | int) -> tuple[Any, Any]:
+    sc = designed(tmp_path, HOLD_ROWS, HOLD_DEPOT, HOLD, dispatch={"hold_back": hold_back})
+    res = sim.run(sc, replications=1)
+    return res.faults.set_index("fault_type", drop=False), res.units
+
+
+def test_a_specialist_is_held_back_and_does_other_work_until_its_partner_is_free(tmp_path: Path) -> None:
+    """The line crew is busy at (6, 8) until 01:50. The joint fault (00:05) needs both: the idle cable crew is
+    held back and takes the cable fault of 00:10 instead (10 min away: on site 00:20, done 01:20, home 01:30).
+    At 01:50 the line crew comes free, finds the cable crew idle at the depot and both drive 5 min to the joint:
+    on site together at 01:55, repaired 02:55. Nobody waits on site."""
+    f, units = _hold(tmp_path, "2 h")
+    assert f.loc["cable_job", "on_site"] == pytest.approx(20.0)
+    assert f.loc["joint", "first_on_site"] == pytest.approx(115.0)
+    assert f.loc["joint", "on_site"] == pytest.approx(115.0)
+    assert f.loc["joint", "repaired"] == pytest.approx(175.0)
+    assert not (units["activity"] == "wait").any()
+
+
+def test_without_hold_back_the_first_specialist_waits_on_site(tmp_path: Path) -> None:
+    """hold_back 0, the old way: the cable crew goes to the joint at 00:05 (on site 00:10) and waits 105 min for
+    the line crew (on site 01:55); the cable fault waits until 02:55 and is reached hypot(3, 6) min later."""
+    f, units = _hold(tmp_path, 0)
+    assert f.loc["joint", "first_on_site"] == pytest.approx(10.0)
+    assert f.loc["joint", "on_site"] == pytest.approx(115.0)
+    wait = units[units["activity"] == "wait"]
+    assert len(wait) == 1 and (wait["end"] - wait["start"]).iloc[0] == pytest.approx(105.0)
+    assert f.loc["cable_job", "on_site"] == pytest.approx(175 + math.hypot(3, 6))
+
+
+def test_after_hold_back_the_specialists_go_as_they_come_free(tmp_path: Path) -> None:
+    """hold_back 30 min: at 00:35 the joint may take its crews one by one, but the cable crew is busy with the
+    cable fault until 01:20; then it goes straight to the joint (hypot(3, 6) min, on site 01:26.7) and waits for
+    the line crew, on site at 01:55."""
+    f, units = _hold(tmp_path, "30 min")
+    arrive = 80 + math.hypot(3, 6)
+    assert f.loc["joint", "first_on_site"] == pytest.approx(arrive)
+    assert f.loc["joint", "on_site"] == pytest.approx(115.0)
+    wait = units[units["activity"] == "wait"]
+    assert (wait["end"] - wait["start"]).iloc[0] == pytest.approx(115 - arrive)
 
 
 def test_a_unit_rests_after_its_hours_in_a_row(tmp_path: Path) -> None:
@@ -125,8 +209,8 @@ def test_a_unit_rests_after_its_hours_in_a_row(tmp_path: Path) -> None:
     assert f["dispatched"].tolist()[1] == pytest.approx(190 + 120)  # rested 03:10-05:10
 
 
-VAN_TYPES = {"fuse": {"skills": ["line"], "repair": 100, "van": {"work": 20, "fixes": 1.0}},
-             "feeder": {"skills": ["line"], "repair": 100, "van": {"work": 15, "restores": True}}}
+VAN_TYPES = {"fuse": {"skills": ["line"], "repair": 100, "van": {"work": 20, "fixes": 1.0, "triage": 1.0}},
+             "feeder": {"skills": ["line"], "repair": 100, "van": {"work": 15, "restores": True, "triage": 1.0}}}
 
 
 def test_a_van_fixes_a_fuse_and_restores_a_feeder_temporarily(tmp_path: Path) -> None:
@@ -144,6 +228,37 @@ def test_a_van_fixes_a_fuse_and_restores_a_feeder_temporarily(tmp_path: Path) ->
     van_there = 25 + math.hypot(3, 6)
     assert feeder["van_on_site"] == pytest.approx(van_there)
     assert feeder["restored"] == pytest.approx(van_there + 15)
+    # supply back temporarily, then the repair at 02:00 cuts the 50 customers off again for 30 min to reconnect
+    assert feeder["temp_restored"] == pytest.approx(van_there + 15) and feeder["reconnect_minutes"] == 30
+    assert feeder["first_on_site"] == pytest.approx(20.0) and feeder["on_site"] == pytest.approx(20.0)
+    assert fuse["first_on_site"] == pytest.approx(5.0) and fuse["on_site"] == pytest.approx(5.0)
+
+
+def test_a_van_sent_on_a_wrong_guess_hands_the_fault_back_to_the_crews(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """No van can fix this fault (fixes 0) but the call's triage says it can (the guess is forced here): the
+    centre sends the van alone (it is as soon as the crew). It is on site at 00:05, finds after its 20 min that it
+    cannot repair it, and the idle crew is sent then: on site 00:30, repaired 02:10. Every skill was on site at
+    00:30; the first unit at 00:05."""
+    import dataclasses
+
+    import sim.model
+
+    real = sim.model.generate
+    monkeypatch.setattr(sim.model, "generate", lambda *a: dataclasses.replace(
+        real(*a), van_guess=np.ones(1, bool)))
+    types = {"fuse": {"skills": ["line"], "repair": 100, "van": {"work": 20, "fixes": 0.0}}}
+    sc = designed(tmp_path, [("2026-06-01 00:00", 3, 4, 10, "fuse")],
+                  {"d": {"zone": "urban", "location": [0, 0], "units": [
+                      {"name": "line", "skills": ["line"], "count": 1},
+                      {"name": "van", "kind": "van", "count": 1}]}}, types)
+    res = sim.run(sc, replications=1)
+    f = res.faults.iloc[0]
+    assert f["triage_miss"] and not f["van_repaired"]
+    assert f["first_on_site"] == pytest.approx(5.0) and f["on_site"] == pytest.approx(30.0)
+    assert f["repaired"] == pytest.approx(130.0) and f["restored"] == pytest.approx(130.0)
+    assert res.figure("all", "triage_miss")["mean"] == 1.0
+    assert res.figure("all", "first_arrive")["mean"] == 1.0 and res.figure("all", "arrive")["mean"] == 1.0
 
 
 def test_a_van_heading_to_a_make_safe_job_is_diverted_to_a_fix(tmp_path: Path) -> None:
@@ -221,7 +336,11 @@ def test_one_more_unit_of_any_kind_never_lowers_compliance(kind: str) -> None:
               "count": 1} if kind == "team" else {"name": "extra", "kind": "van", "count": 1})
     more["depots"]["eastfield"]["units"].append(extra)
     a, b = _per_rep(base), _per_rep(more)
-    for metric in ("arrive", "restore", "restore_customers"):
+    # a van sent alone on the call's guess (right 70 % of the time) holds the crews back until it has looked, so
+    # a van can make "every skill on site" later: for vans the promise it cannot break is the first unit there
+    # and the lights back on
+    first = "arrive" if kind == "team" else "first_arrive"
+    for metric in (first, "restore", "restore_customers"):
         ci = confidence_interval((b[metric] - a[metric]).to_numpy(), 0.99)
         assert ci.high >= 0, (metric, ci)  # no paired 99 % interval wholly below zero
         assert ci.mean >= 0, (metric, ci)
@@ -312,3 +431,50 @@ def test_critical_customers_first(tmp_path: Path) -> None:
     waited = f.iloc[1:]  # the first fault took the idle crew
     crit, other = waited[waited["critical"]], waited[~waited["critical"]]
     assert len(crit) and len(other) and crit["dispatched"].max() < other["dispatched"].min()
+
+
+def test_call_handling_and_turnout_are_on_the_promise_s_clock(tmp_path: Path) -> None:
+    """One call taker who needs 5 min a call; crews need 3 min to get rolling from the depot. Calls at 00:00 and
+    00:01: decided at 00:05 and 00:10 (the second waits for the call taker). The first crew leaves at 00:08 and
+    is on site 10 min later, 00:18; the second at 00:13, on site 00:23. The clock runs from the call."""
+    sc = designed(tmp_path, [("2026-06-01 00:00", 6, 8, 10), ("2026-06-01 00:01", 6, 8, 10)],
+                  {"d": {"zone": "urban", "location": [0, 0], "units": [{"name": "line", "skills": ["line"],
+                                                                         "count": 2}]}},
+                  dispatch={"call_handling": 5, "call_takers": 1, "turnout": "3 min"})
+    res = sim.run(sc, replications=1)
+    f = res.faults
+    assert f["decided"].tolist() == pytest.approx([5.0, 10.0])
+    assert f["dispatched"].tolist() == pytest.approx([5.0, 10.0])
+    assert f["on_site"].tolist() == pytest.approx([18.0, 23.0])
+    assert f["time_to_site"].tolist() == pytest.approx([18.0, 22.0])
+    assert (res.units["activity"] == "turnout").sum() == 2
+
+
+def test_a_unit_already_out_needs_no_turnout(tmp_path: Path) -> None:
+    """One crew, turnout 3 min: it leaves for the 00:00 fault at 00:03 (on site 00:13, done 01:53 at (6, 8)) and
+    goes straight on to the fault reported at 00:30, 10 km further, with no turnout: on site 02:03."""
+    sc = designed(tmp_path, [("2026-06-01 00:00", 6, 8, 10), ("2026-06-01 00:30", 12, 16, 10)],
+                  {"d": {"zone": "urban", "location": [0, 0], "units": [{"name": "line", "skills": ["line"],
+                                                                         "count": 1}]}},
+                  dispatch={"turnout": "3 min"})
+    f = sim.run(sc, replications=1).faults
+    assert f["on_site"].tolist() == pytest.approx([13.0, 113.0 + 10.0])
+
+
+def test_switching_restores_part_of_the_customers_before_the_repair(tmp_path: Path) -> None:
+    """A fault cutting off 100 customers, 10 km away, repair 300 min; isolating it and switching 60 % of them to
+    another feeder takes 20 min once the crew is there: 60 customers are back at 00:30, the other 40 at 05:10.
+    With the urban limit of 4 h, 60 % of the customers (not 0 %) had supply back in time, and SAIDI counts
+    60 x 30 + 40 x 310 customer-minutes."""
+    types = {"fault": {"skills": ["line"], "repair": 300, "switching": {"share": 0.6, "time": "20 min"}}}
+    sc = designed(tmp_path, [("2026-06-01 00:00", 6, 8, 100)],
+                  {"d": {"zone": "urban", "location": [0, 0], "units": [{"name": "line", "skills": ["line"],
+                                                                         "count": 1}]}}, types)
+    res = sim.run(sc, replications=1)
+    f = res.faults.iloc[0]
+    assert f["switched"] == pytest.approx(30.0) and f["switched_customers"] == 60
+    assert f["restored"] == pytest.approx(310.0)
+    assert res.figure("all", "restore")["mean"] == 0.0
+    assert res.figure("all", "restore_customers")["mean"] == pytest.approx(0.6)
+    assert res.figure("all", "switched_customers")["mean"] == pytest.approx(0.6)
+    assert res.figure("all", "SAIDI", scope="ieee")["mean"] == pytest.approx((60 * 30 + 40 * 310) / 1000)

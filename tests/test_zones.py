@@ -62,7 +62,7 @@ def test_clamp_moves_outside_points_to_the_nearest_boundary() -> None:
 
 
 def test_faults_of_the_default_season_fall_inside_their_zone_polygons() -> None:
-    sc = sim.load_scenario(DEFAULT_SCENARIO).with_changes(horizon=20 * 1440.0)
+    sc = sim.load_scenario(DEFAULT_SCENARIO).with_changes(horizon=40 * 1440.0)
     assert all(z.area.polygon is not None for z in sc.zones.values())
     f = generate(sc, sc.seed, 0)
     assert len(f) > 100 and (f.storm >= 0).any()
