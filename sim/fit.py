@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from sim.errors import Issue, ScenarioError
 from sim.outagelog import OutageLog
 
 STORM_QUANTILE = 0.999
@@ -301,11 +302,19 @@ def _events(log: pd.DataFrame, daily: pd.Series, storm: np.ndarray, mu: np.ndarr
     return pd.DataFrame(rows, columns=["start", "days", "outages", "excess", "duration_min", "intensity"])
 
 
+MIN_DAYS = 28
+"""The shortest log ``fit`` takes: four weeks, so that calm days, storms and the weekly bootstrap have data."""
+
+
 def fit_log(log: OutageLog) -> Fit:
     """Fit the arrival model to ``log`` (see the module's description of the method)."""
     f = log.frame
     first = f["time_out"].min().normalize()
     days = int((f["time_out"].max().normalize() - first).days) + 1
+    if days < MIN_DAYS:
+        raise ScenarioError(log.report.source, [Issue((), f"the log spans {days} day{'s' if days != 1 else ''}; "
+                                                          f"expected at least {MIN_DAYS} days of outages to fit "
+                                                          "calm days and storms")])
     daily = daily_counts(f["time_out"], first.date(), days)
     storm, mu, _ = split_storm_days(daily)
     calm = ~storm
@@ -382,7 +391,12 @@ def simulated_daily_counts(fit: Fit, seasons: int = 20, seed: int = 1) -> np.nda
     from sim.faults import generate
     from sim.scenario import load_scenario
 
-    sc = load_scenario(fit.scenario(replications=seasons, seed=seed))
+    try:
+        sc = load_scenario(fit.scenario(replications=seasons, seed=seed))
+    except ScenarioError as exc:  # the fitted laws break the scenario rules: say so of the log, not of a dict
+        raise ScenarioError(fit.source, [Issue((), f"the fitted model cannot be simulated: {i.message} (at "
+                                                   f"{'.'.join(map(str, i.path))}); expected durations and counts "
+                                                   "a scenario can hold") for i in exc.issues]) from None
     out = []
     for r in range(seasons):
         t = generate(sc, seed, r).reported

@@ -88,6 +88,10 @@ def _read_entry(path: Path, key: str) -> dict[str, np.ndarray]:
     return arrays
 
 
+MAX_COORDINATE = 1e8
+"""Largest coordinate a road may have: metres (1e8 m is 100,000 km, past any territory) or degrees."""
+
+
 def _fail(source: str, message: str) -> ScenarioError:
     return ScenarioError(source, [Issue((), message)])
 
@@ -131,20 +135,31 @@ class RoadNetwork:
             raise _fail(name, "file not found; expected a GeoJSON road network") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise _fail(name, f"not valid GeoJSON (JSON error: {exc})") from None
+        except RecursionError:
+            raise _fail(name, "not a road network: JSON nested too deeply; expected a GeoJSON FeatureCollection") \
+                from None
+        except OSError as exc:
+            raise _fail(name, f"cannot be read: {exc.strerror or exc}") from None
         if not isinstance(data, dict) or data.get("type") != "FeatureCollection" \
                 or not isinstance(data.get("features"), list):
             raise _fail(name, "expected a GeoJSON FeatureCollection with a list of features")
         lines: list[tuple[list[list[float]], str, float | None]] = []
         for i, feat in enumerate(data["features"]):
-            geom = (feat or {}).get("geometry") or {}
-            props = (feat or {}).get("properties") or {}
+            if not isinstance(feat, dict):
+                raise _fail(name, f"feature {i}: expected a GeoJSON Feature object, got {type(feat).__name__}")
+            geom = feat.get("geometry") or {}
+            props = feat.get("properties") or {}
+            if not isinstance(geom, dict) or not isinstance(props, dict):
+                raise _fail(name, f"feature {i}: expected its geometry and properties as JSON objects")
             if geom.get("type") != "LineString":
                 continue
             coords = geom.get("coordinates")
             if not isinstance(coords, list) or len(coords) < 2 or not all(
-                    isinstance(c, list) and len(c) >= 2 and all(isinstance(a, (int, float)) for a in c[:2])
+                    isinstance(c, list) and len(c) >= 2 and all(isinstance(a, (int, float)) and not isinstance(
+                        a, bool) and math.isfinite(a) and abs(a) <= MAX_COORDINATE for a in c[:2])
                     for c in coords):
-                raise _fail(name, f"feature {i}: expected a LineString of at least two [x, y] coordinates")
+                raise _fail(name, f"feature {i}: expected a LineString of at least two finite [x, y] coordinates "
+                            f"(within ±{MAX_COORDINATE:g})")
             speed = props.get("speed_kmh", props.get("maxspeed"))
             try:
                 speed = float(speed) if speed is not None else None
