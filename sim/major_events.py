@@ -33,7 +33,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,9 @@ import pandas as pd
 from sim.errors import Issue, ScenarioError
 from sim.figures import ALL, MED_INDICES
 from sim.reliability import MOMENTARY_MINUTES, Interruptions, med_threshold
-from sim.scenario import Scenario
+
+if TYPE_CHECKING:  # the scenario reads its history file through this module: a back-edge for types only
+    from sim.scenario import Scenario
 
 MED_METRICS = (*(f"{i}_excl_med" for i in MED_INDICES), "major_event_days", "T_MED")
 """The IEEE figures that depend on T_MED."""

@@ -517,6 +517,15 @@ def test_small_scenario_text_mutants_are_answered(data: st.DataObject, tmp_path:
             _run_one(path, folder, what)
 
 
+def _write_mutant(path: Path, doc: Any) -> Path | None:
+    """Write a mutated scenario as YAML; None when the mutant cannot be written as YAML at all (nothing to test)."""
+    try:
+        path.write_text(_dump(doc), encoding="utf-8")
+    except (yaml.YAMLError, ValueError, OverflowError):
+        return None
+    return path
+
+
 @_settings(60)
 @given(data=st.data())
 def test_storm_season_mutants_are_answered(data: st.DataObject, season: dict[str, Any], tmp_path: Path) -> None:
@@ -525,12 +534,9 @@ def test_storm_season_mutants_are_answered(data: st.DataObject, season: dict[str
     file on 2. (Not run: a default season takes seconds per replication.)"""
     doc, what = mutate_data(data, season)
     with _folder(tmp_path) as folder:
-        path = folder / "season.yaml"
-        try:
-            path.write_text(_dump(doc), encoding="utf-8")
-        except (yaml.YAMLError, ValueError, OverflowError):
-            return
-        _validate(path, what)
+        path = _write_mutant(folder / "season.yaml", doc)
+        if path is not None:
+            _validate(path, what)
 
 
 REPLAY = ROOT / "scenarios" / "replay_october_2017.yaml"
@@ -551,12 +557,8 @@ def test_replay_mutants_are_answered(data: st.DataObject, replay: dict[str, Any]
     about 0.5 s each), with exit 0 or 2 and no results folder on 2."""
     doc, what = mutate_data(data, replay, focus=("arrivals", "replay"))
     with _folder(tmp_path) as folder:
-        path = folder / "replay.yaml"
-        try:
-            path.write_text(_dump(doc), encoding="utf-8")
-        except (yaml.YAMLError, ValueError, OverflowError):
-            return
-        if _validate(path, what) == 0 and data.draw(st.integers(0, 3), label="run it") == 0:
+        path = _write_mutant(folder / "replay.yaml", doc)
+        if path is not None and _validate(path, what) == 0 and data.draw(st.integers(0, 3), label="run it") == 0:
             _run_one(path, folder, what)
 
 
@@ -926,16 +928,21 @@ def test_damaged_gis_files_are_answered(data: st.DataObject, season_with_gis: di
 
 
 ROAD_MUTATIONS = ["truncate", "empty_features", "one_road", "not_json", "strings", "no_class", "degrees", "bom",
-                  "folder", "nan", "huge", "not_object", "properties_not_object", "deep"]
+                  "folder", "nan", "huge", "not_object", "properties_not_object", "deep",
+                  pytest.param("huge_int", marks=pytest.mark.xfail(
+                      strict=True, raises=OverflowError,
+                      reason="bug in sim/roads.py (not fixed here): a coordinate written as a 400-digit integer "
+                             "reaches math.isfinite(a) in from_geojson, which raises OverflowError: int too large "
+                             "to convert to float (roads.py:159)"))]
 
 
 @pytest.mark.parametrize("kind", ROAD_MUTATIONS)
 def test_a_damaged_road_network_is_answered(kind: str, season: dict[str, Any], tmp_path: Path) -> None:
     """A damaged copy of the road network itself (truncated, no features, one road only, not JSON, coordinates as
-    strings, roads without a class, a road in degrees, a BOM, a folder instead of a file, a NaN or huge coordinate, a
-    feature or its properties not a JSON object, nesting 100,000 deep): ``validate`` of the season that drives over
-    it exits 0 or 2 within the bound, without a traceback, naming the scenario on 2. One example per kind: each
-    mutant is a new network to prepare (so these are fixed examples, not drawn ones)."""
+    strings, roads without a class, a road in degrees, a BOM, a folder instead of a file, a NaN, 1e308 or 400-digit
+    coordinate, a feature or its properties not a JSON object, nesting 100,000 deep): ``validate`` of the season
+    that drives over it exits 0 or 2 within the bound, without a traceback, naming the scenario on 2. One example
+    per kind: each mutant is a new network to prepare (so these are fixed examples, not drawn ones)."""
     doc = json.loads(AREA.read_text(encoding="utf-8"))
     roads = [f for f in doc["features"] if f["geometry"]["type"] == "LineString"]
     i = len(roads) // 3  # a road of the city grid
@@ -943,8 +950,8 @@ def test_a_damaged_road_network_is_answered(kind: str, season: dict[str, Any], t
     if kind == "truncate":
         text = AREA.read_bytes()
         raw = text[:len(text) * 2 // 3]
-    elif kind in ("nan", "huge"):
-        roads[i]["geometry"]["coordinates"][0] = [math.nan if kind == "nan" else 1e308, 0.0]
+    elif kind in ("nan", "huge", "huge_int"):
+        roads[i]["geometry"]["coordinates"][0] = [{"nan": math.nan, "huge": 1e308, "huge_int": HUGE_INT}[kind], 0.0]
     elif kind == "empty_features":
         doc["features"] = []
     elif kind == "one_road":
