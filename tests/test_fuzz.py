@@ -690,16 +690,15 @@ class _Enough(Exception):
 @pytest.fixture
 def limited_fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Let the first FITS_ALLOWED fits of the test run; after them, ``fit`` ends with exit 0 once the log is read
-    (and its report printed): reading the log is what is fuzzed, and a fit takes a while. A log spanning fewer than
-    7 days is not fitted either: that is a known bug (test_a_log_of_a_few_days_fits_or_is_refused). Returns the
-    list of the fits run."""
+    (and its report printed): reading the log is what is fuzzed, and a fit takes a while. Returns the list of the
+    fits run."""
     import sim.cli
 
     real_fit_log, real_fit = sim.cli.fit_log, sim.cli._fit
     ran: list[int] = []
 
     def counted(log: Any) -> Any:
-        if len(ran) >= FITS_ALLOWED or _days(log) < 7:  # < 7 days: the known bug of test_a_log_of_a_few_days_fits
+        if len(ran) >= FITS_ALLOWED:
             raise _Enough
         ran.append(1)
         return real_fit_log(log)
@@ -713,11 +712,6 @@ def limited_fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     monkeypatch.setattr(sim.cli, "fit_log", counted)
     monkeypatch.setattr(sim.cli, "_fit", fit_command)
     return ran
-
-
-def _days(log: Any) -> int:
-    t = log.frame["time_out"]
-    return int((t.max().normalize() - t.min().normalize()).days) + 1
 
 
 def test_a_log_of_a_few_days_fits_or_is_refused(tmp_path: Path) -> None:
@@ -928,12 +922,7 @@ def test_damaged_gis_files_are_answered(data: st.DataObject, season_with_gis: di
 
 
 ROAD_MUTATIONS = ["truncate", "empty_features", "one_road", "not_json", "strings", "no_class", "degrees", "bom",
-                  "folder", "nan", "huge", "not_object", "properties_not_object", "deep",
-                  pytest.param("huge_int", marks=pytest.mark.xfail(
-                      strict=True, raises=OverflowError,
-                      reason="bug in sim/roads.py (not fixed here): a coordinate written as a 400-digit integer "
-                             "reaches math.isfinite(a) in from_geojson, which raises OverflowError: int too large "
-                             "to convert to float (roads.py:159)"))]
+                  "folder", "nan", "huge", "not_object", "properties_not_object", "deep", "huge_int"]
 
 
 @pytest.mark.parametrize("kind", ROAD_MUTATIONS)
