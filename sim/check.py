@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from sim.atomic import write_text
+from sim.distributions import finite_number
 from sim.errors import InputError, Issue, ScenarioError
 from sim.experiment import run_many
 from sim.figures import figure_name
@@ -250,8 +251,7 @@ def read_baseline(path: Path, scenario: str) -> dict[str, Any]:
     issues = []
     for name, fig in data["figures"].items():
         ok = isinstance(fig, dict) and all(
-            isinstance(fig.get(k), (int, float)) and not isinstance(fig.get(k), bool) and math.isfinite(fig[k])
-            for k in ("mean", "sd", "n"))
+            finite_number(fig.get(k)) for k in ("mean", "sd", "n"))
         if not ok or fig["sd"] < 0 or fig["n"] < 1:
             issues.append(Issue(("figures", name), f"expected numbers mean, sd >= 0 and n >= 1, got {fig!r}"[:200]))
     if issues:

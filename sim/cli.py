@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from sim.atomic import write_text
 from sim.check import DEFAULT_BASELINES, CheckInputError, check
 from sim.errors import InputError, ScenarioError
 from sim.experiment import run
@@ -158,9 +159,12 @@ def _months(text: str) -> list[int]:
     try:
         for part in text.split(","):
             lo, sep, hi = part.partition("-")
-            out += list(range(int(lo), int(hi) + 1)) if sep else [int(lo)]
+            first, last = int(lo), int(hi) if sep else int(lo)
+            if not 1 <= first <= last <= 12:
+                raise ValueError
+            out += list(range(first, last + 1))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected months such as 6-8 or 6,7,8, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected month numbers 1-12 such as 6-8 or 6,7,8, got {text!r}") from None
     if not out or not all(1 <= m <= 12 for m in out):
         raise argparse.ArgumentTypeError(f"expected month numbers 1-12 such as 6-8 or 6,7,8, got {text!r}")
     return sorted(set(out))
@@ -284,8 +288,7 @@ def _check(args: argparse.Namespace) -> int:
         return 2
     print(report.table())
     try:
-        args.junit.parent.mkdir(parents=True, exist_ok=True)
-        args.junit.write_text(report.junit_xml())
+        write_text(args.junit, report.junit_xml())
     except OSError as exc:
         raise InputError(f"--junit {args.junit}: cannot write: {exc.strerror or exc}") from None
     return 0 if report.passed else 1

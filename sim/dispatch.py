@@ -306,7 +306,8 @@ class DispatchCentre:
         f, rec = self.faults, self.records
         zone, ftype = self.fzone[fault], self.ftype[fault]
         need = self.need_masks[ftype]
-        self.key[fault] = self._key(fault)
+        after = self.policy.escalate_after  # a fault whose call took that long is escalated on arrival
+        self.key[fault] = self._key(fault, after is not None and now - float(f.reported[fault]) >= after)
         van_able = ftype in self.van_types and zone in self.van_zones
         if van_able and bool(f.van_guess[fault]):
             van, eta_v = self._nearest(self.idle_vans[zone], fault, now, 0, full=True)

@@ -38,7 +38,7 @@ TAIL = 1e-3
 percentile): absurd parameters are refused, a heavy tail is not."""
 
 
-def _number(val: Any) -> bool:
+def finite_number(val: Any) -> bool:
     """A finite int or float (not a bool; an int too large for a float is not one)."""
     if not isinstance(val, (int, float)) or isinstance(val, bool):
         return False
@@ -71,12 +71,12 @@ class Distribution(BaseModel):
     def _check(self) -> Distribution:
         params = self.params
         for key, val in params.items():
-            ok = _number(val)
+            ok = finite_number(val)
             if key == "values":
-                ok = isinstance(val, list) and len(val) > 0 and all(_number(v) for v in val)
+                ok = isinstance(val, list) and len(val) > 0 and all(finite_number(v) for v in val)
             if not ok:
                 want = "a non-empty list of finite numbers" if key == "values" else "a finite number"
-                raise ValueError(f"parameter '{key}' of {self.dist}: expected {want}, got {_shown(val)}")
+                raise ValueError(f"parameter '{key}' of {self.dist}: expected {want}, got {shown(val)}")
         if self.dist in _OWN:
             need = _OWN[self.dist]
             if set(params) != set(need):
@@ -145,6 +145,7 @@ class Distribution(BaseModel):
         return f"{self.dist}({', '.join(f'{k}={v}' for k, v in self.params.items())})"
 
 
-def _shown(val: Any) -> str:
+def shown(val: Any) -> str:
+    """``repr`` of a value for a message, shortened when long (a 400-digit number, a long string)."""
     text = repr(val)
     return text if len(text) <= 60 else f"{text[:40]}... ({len(text)} characters)"

@@ -17,7 +17,6 @@ needs no file.
 from __future__ import annotations
 
 import json
-import math
 import os
 import stat
 from pathlib import Path
@@ -27,6 +26,7 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
+from sim.distributions import finite_number
 from sim.errors import Issue
 from sim.outagelog import looks_like_degrees, project  # the road and log readers' rules, so all files agree
 from sim.scenario import MAX_KM
@@ -68,7 +68,7 @@ class _File:
             raise _Problem(f"{name}: expected a GeoJSON FeatureCollection with a list of features")
         self.features = [f for f in data["features"] if isinstance(f, dict)]
         if origin is not None and not (isinstance(origin, (list, tuple)) and len(origin) == 2
-                                       and all(_finite(v) for v in origin)):
+                                       and all(finite_number(v) for v in origin)):
             origin = None  # the schema says what is wrong with travel.origin
         coords = np.array([c for f in self.features for c in _points(f.get("geometry"))], float).reshape(-1, 2)
         if units == "auto":
@@ -122,13 +122,6 @@ def _dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _finite(v: Any) -> bool:
-    try:
-        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v))
-    except OverflowError:
-        return False
-
-
 def _points(geom: Any) -> list[Any]:
     """Every coordinate pair of a geometry (for telling degrees from metres)."""
     if not isinstance(geom, dict):
@@ -137,7 +130,7 @@ def _points(geom: Any) -> list[Any]:
     todo = [geom.get("coordinates")]
     while todo:  # iterative: the nesting of a damaged file is unbounded
         v = todo.pop()
-        if isinstance(v, list) and len(v) >= 2 and all(_finite(a) for a in v[:2]):
+        if isinstance(v, list) and len(v) >= 2 and all(finite_number(a) for a in v[:2]):
             out.append(v[:2])
         elif isinstance(v, list):
             todo.extend(reversed(v))

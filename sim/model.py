@@ -44,7 +44,7 @@ def call_handling(sc: Scenario, faults: FaultTable, seed: int, replication: int)
     handle = d.call_handling.sample(stream(seed, replication, "call_handling"), len(reported))
     if d.call_takers is None:
         return reported + handle
-    free = [0.0] * d.call_takers  # when each call taker is next free
+    free = [0.0] * min(d.call_takers, len(reported))  # when each call taker is next free (more than calls: idle)
     out = np.empty(len(reported))
     for i, (t, h) in enumerate(zip(reported.tolist(), handle.tolist(), strict=True)):
         start = max(t, heapq.heappop(free))
@@ -235,14 +235,16 @@ def _escalation(env: simpy.Environment, faults: FaultTable, centre: DispatchCent
 
 def _release(env: simpy.Environment, decided: np.ndarray, centre: DispatchCentre,
              after: float) -> Generator[simpy.Event, Any, None]:
-    # one process: a fault whose skills could not go together within `after` minutes of the centre's decision
-    # takes them as they come free
+    # one process: a fault needing several skills that could not go together within `after` minutes of the
+    # centre's decision takes them as they come free (also later, if a van hands it back to the crews)
+    several = [bin(centre.need_masks[t]).count("1") > 1 for t in centre.ftype]
     for fault in np.argsort(decided, kind="stable").tolist():
+        if not several[fault]:
+            continue
         due = float(decided[fault]) + after
         if due > env.now:
             yield env.timeout(due - env.now)
-        if centre.crew_state[fault] == WAITING:
-            centre.release(fault)
+        centre.release(fault)
 
 
 def _policy(sc: Scenario) -> Policy:

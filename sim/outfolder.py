@@ -130,7 +130,7 @@ class OutputFolder:
                 yield p
 
     # ------------------------------------------------------------ claiming
-    def _check(self, need_bytes: int) -> None:
+    def _check(self) -> None:
         p = self.path
         name_max = 255
         try:
@@ -161,7 +161,9 @@ class OutputFolder:
                     raise InputError(f"{self.what}: holds files stormcrew did not write ({shown}); expected an "
                                      f"absent or empty folder or a stormcrew {self.kind} folder; choose another "
                                      "folder")
-        free = shutil.disk_usage(p.parent).free
+
+    def _space(self, need_bytes: int) -> None:
+        free = shutil.disk_usage(self.path.parent).free
         need = max(MIN_FREE, need_bytes)
         if free < need:
             raise InputError(f"{self.what}: {free / 2**20:.0f} MiB free on its disk; expected at least "
@@ -221,7 +223,8 @@ class OutputFolder:
     def acquire(self, need_bytes: int = 0) -> OutputFolder:
         """Check, lock and clean up (see :func:`claim`)."""
         if self._depth == 0:
-            self._check(need_bytes)
+            self._check()
+            self._space(need_bytes)
             self._lock()
             try:
                 self._recover()
@@ -230,6 +233,8 @@ class OutputFolder:
                 self.release()
                 raise
             _held[_key(self.path)] = self
+        elif need_bytes > 0:  # claimed already (the CLI, before the run): the results' size is known now
+            self._space(need_bytes)
         self._depth += 1
         return self
 
@@ -265,7 +270,11 @@ class OutputFolder:
             else:
                 old = Path(tempfile.mkdtemp(prefix=self._hidden(OLD), dir=self.path.parent))
                 os.rename(self.path, old / self.path.name)
-                os.rename(tmp, self.path)
+                try:
+                    os.rename(tmp, self.path)
+                except OSError:
+                    os.rename(old / self.path.name, self.path)  # the old folder back where it was
+                    raise
                 shutil.rmtree(old, ignore_errors=True)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -290,7 +299,7 @@ def claim(path: str | Path, kind: str, need_bytes: int = 0, what: str | None = N
     p = Path(path)
     held = _held.get(_key(p))
     if held is not None:
-        return held.acquire()
+        return held.acquire(need_bytes)
     return OutputFolder(p, kind, what or str(p)).acquire(need_bytes)
 
 

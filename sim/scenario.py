@@ -43,7 +43,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.distributions import Distribution
+from sim.distributions import Distribution, finite_number, shown
 from sim.errors import Issue, ScenarioError
 from sim.figures import known_figures
 from sim.yamlsource import YamlDocument, extend, parse_yaml, read_yaml, rebase
@@ -604,10 +604,10 @@ class MedThreshold(_Strict):
     def _bare_number(cls, value: Any) -> Any:
         if isinstance(value, dict):
             return value
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
+        if finite_number(value) and value > 0:
             return {"value": value}
         raise ValueError(f"expected SAIDI minutes per day (a number > 0) or {{days: FILE}} (a daily SAIDI history), "
-                         f"got {value!r}")
+                         f"got {shown(value)}")
 
     @model_validator(mode="after")
     def _one(self) -> MedThreshold:
@@ -669,7 +669,7 @@ class Dispatch(_Strict):
     escalate_after: Minutes | None = None
     hold_back: MinutesOrZero | None = 120.0
     call_handling: Distribution | None = None
-    call_takers: int | None = Field(default=None, ge=1)
+    call_takers: int | None = Field(default=None, ge=1, le=MAX_UNITS)
     turnout: MinutesOrZero = 0.0
     divert: list[Divert] = Field(default_factory=list)
 
@@ -1050,15 +1050,15 @@ def _message(err: Any) -> str:
         bound = next(iter(ctx.values()))
         what = "minutes" if str(loc[-1]) in ("arrive", "restore", "horizon") else "a number"
         if bound == MAX_MINUTES:
-            return f"expected minutes {op} {bound:,.0f} (100 years), got {_shown(got)}"
+            return f"expected minutes {op} {bound:,.0f} (100 years), got {shown(got)}"
         if isinstance(bound, int) and not isinstance(bound, bool) and abs(bound) >= 10_000:
             bound = f"{bound:,}"
-        return f"expected {what} {op} {bound}, got {_shown(got)}"
+        return f"expected {what} {op} {bound}, got {shown(got)}"
     if kind == "finite_number":
-        return f"expected a finite number, got {_shown(got)}"
+        return f"expected a finite number, got {shown(got)}"
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
         want = "a whole number" if kind.startswith("int") else "a number"
-        return f"expected {want}, got {got!r}"
+        return f"expected {want}, got {shown(got)}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return f"expected a mapping of keys to values, got {got!r}"
     if kind in ("list_type", "tuple_type"):
@@ -1069,12 +1069,6 @@ def _message(err: Any) -> str:
     if msg.startswith("Value error, "):
         return msg[len("Value error, "):]
     return f"{msg[0].lower()}{msg[1:]}, got {got!r}"
-
-
-def _shown(value: Any) -> str:
-    """``repr`` of a value for a message, shortened when long (a 400-digit number, a long string)."""
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:40]}... ({len(text)} characters)"
 
 
 def _issues(exc: ValidationError, doc: YamlDocument | None) -> list[Issue]:

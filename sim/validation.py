@@ -530,7 +530,7 @@ def validate_against(log: OutageLog | str | Path, result_or_scenario: Any, *,
             sim = simulated_outages(result.faults, start, horizon_min)
         notes = _log_notes(log, result, months)
     if not len(sim.frame):
-        raise ValueError(f"{sim.name}: no fault to compare")
+        raise InputError(f"{sim.name}: no fault to compare; expected a scenario whose season has faults")
     out = compare_sides(log_side, sim, calm_below, storm_from, biggest)
     out.notes += notes
     out.log_first_day = log.frame["time_out"].min().normalize().date().isoformat()

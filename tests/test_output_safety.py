@@ -376,3 +376,56 @@ def test_update_baseline_claims_its_folder_before_anything_runs(tmp_path: Path, 
     assert main(["check", str(scenario), "--baselines", str(baselines), "--update-baseline", "--junit", junit]) == 0
     assert sorted(p.name for p in baselines.iterdir()) == [MARKER, "small.json"]
     assert main(["check", str(scenario), "--baselines", str(baselines), "--junit", junit]) == 0
+
+
+def test_the_results_size_is_checked_against_free_space_when_it_is_known(scenario: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """The CLI claims the folder before the run (64 MiB at least); once the results exist, their estimated size
+    is checked too, and a folder that would not fit is refused with the earlier run intact."""
+    out = tmp_path / "r"
+    assert main(["run", str(scenario), "-n", "2", "--out", str(out)]) == 0
+    before = _snapshot(out)
+    monkeypatch.setattr(sim.Result, "size_estimate", lambda self: 2**60)
+    assert main(["run", str(scenario), "-n", "2", "--seed", "9", "--out", str(out)]) == 2
+    assert "MiB free on its disk; expected at least" in capsys.readouterr().err
+    assert _snapshot(out) == before
+
+
+@pytest.mark.parametrize(("args", "where"), [
+    (["--months", "6-80000000000"], "expected month numbers 1-12"),
+    (["--months", "13"], "expected month numbers 1-12"),
+])
+def test_validate_against_months_are_checked_before_anything_is_built(args: list[str], where: str, scenario: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    log = Path(__file__).resolve().parents[1] / "scenarios" / "data" / "western-ma-outages-2013-2018.csv"
+    with pytest.raises(SystemExit) as exit_:
+        main(["validate-against", str(log), str(scenario), *args])
+    assert exit_.value.code == 2 and where in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("reliability: {t_med: " + "9" * 400 + "}\n", "reliability.t_med"),
+    ("dispatch: {call_takers: 1000000000}\n", "dispatch.call_takers"),
+])
+def test_values_that_would_crash_or_exhaust_a_run_are_refused(text: str, message: str, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(SMALL.format(days=2) + text)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and "9" * 100 not in err
+
+
+def test_a_baseline_with_a_number_too_large_for_a_float_is_refused_before_running(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SMALL.format(days=2) + "expect:\n  replications: 2\n  checks: [all.arrive >= 0]\n")
+    baselines = tmp_path / "baselines"
+    baselines.mkdir()
+    (baselines / "small.json").write_text('{"meta": {"scenario": "small"}, "figures": {"all.arrive": '
+                                          '{"mean": 1' + "0" * 400 + ', "sd": 0, "n": 2}}}')
+    monkeypatch.setattr("sim.check.run_many", lambda *a, **k: pytest.fail("ran before the baseline was checked"))
+    assert main(["check", str(scenario), "--baselines", str(baselines), "--junit", str(tmp_path / "j.xml")]) == 2
+    err = capsys.readouterr().err
+    assert "small.json" in err and "expected numbers mean" in err and "Traceback" not in err
