@@ -49,7 +49,8 @@ def run_replication(sc: Scenario, seed: int, replication: int, keep_records: boo
     unit_group = {u.uid: u.group for u in rec.units}
     storms, curves = storm_restoration(rec.storm_frame(), faults)
     unit_summary = rec.unit_summary(sc.horizon)
-    reliability = reliability_figures(sc, faults, t_med)
+    log = interruptions(sc, faults)  # once: the IEEE figures and the zone-day sums both read it
+    reliability = reliability_figures(sc, faults, t_med, log)
     figures = replication_figures(sc, faults, units, unit_group, storms, unit_summary, reliability)
     figures.insert(0, "replication", replication)
     days = reliability[1].copy()
@@ -57,7 +58,7 @@ def run_replication(sc: Scenario, seed: int, replication: int, keep_records: boo
     out = {"faults": faults, "units": units, "figures": figures, "storms": storms,
            "timeseries": series(faults, units, unit_group, sc.horizon, replication), "restoration": curves,
            "days": days, "dispatches": rec.dispatch_frame(), "unit_summary": unit_summary,
-           ZONE_DAYS: zone_day_frame(sc, interruptions(sc, faults), replication)}
+           ZONE_DAYS: zone_day_frame(sc, log, replication)}
     if not keep_records:
         for name in RECORD_TABLES:
             out[name] = out[name].iloc[0:0]

@@ -134,15 +134,15 @@ def interruptions(sc: Scenario, faults: pd.DataFrame) -> Interruptions:
     return Interruptions(zone, start, duration, customers, first)
 
 
-def reliability_figures(sc: Scenario, faults: pd.DataFrame, t_med: float | None = None
-                        ) -> tuple[list[tuple[str, str, str, float]], pd.DataFrame]:
+def reliability_figures(sc: Scenario, faults: pd.DataFrame, t_med: float | None = None,
+                        log: Interruptions | None = None) -> tuple[list[tuple[str, str, str, float]], pd.DataFrame]:
     """IEEE 1366 figures per zone and for all zones (with and without major event days), and the day table.
 
     Major event days are the days above ``t_med`` (SAIDI minutes a day); by default the scenario's stated T_MED,
     else this replication's own 2.5 beta threshold, which is all one replication has: run_many computes the
     figures that depend on T_MED again, once all replications are in, with one T_MED for the run (see
-    sim.major_events)."""
-    log = interruptions(sc, faults)
+    sim.major_events). ``log``: the faults' interruption log, when the caller has built it already."""
+    log = interruptions(sc, faults) if log is None else log
     served = {zi: z.customers for zi, z in enumerate(sc.zones.values()) if z.customers}
     days = max(1, math.ceil(sc.horizon / 1440))
     hours = sc.horizon / 60.0
