@@ -368,38 +368,33 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def _map(args: argparse.Namespace) -> int:
+    sc = load_scenario(args.file)
+    out = args.out or Path("results") / f"{sc.name}-map.html"
+    path = write_html(map_page(sc), file_target(out, f"--out {out}", "stormcrew"))
+    print(f"map: {path}")
+    return 0
+
+
+def _generate_area(args: argparse.Namespace) -> int:
+    file_target(args.out, str(args.out), "stormcrew generate-area")
+    nodes, edges = generate_area(args.seed, args.detail, args.block_km)
+    places = generated_places(nodes)
+    write_html(json.dumps(to_geojson(nodes, edges, places)), args.out)
+    print(f"{args.out}: {len(nodes):,} nodes, {len(edges):,} road segments, zones {', '.join(places[0])}, "
+          f"depots {', '.join(places[1])}, staging points of {', '.join(places[2])}")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "validate": lambda args: _validate(args.files), "run": _run, "check": _check, "fit": _fit,
+    "validate-against": _validate_against, "report": lambda args: _report(args.folder), "map": _map,
+    "generate-area": _generate_area, "compare": _compare, "sweep": _sweep, "staff": _staff}
+"""What each subcommand calls."""
+
+
 def _dispatch(args: argparse.Namespace) -> int:
-    if args.command == "validate":
-        return _validate(args.files)
-    if args.command == "check":
-        return _check(args)
-    if args.command == "fit":
-        return _fit(args)
-    if args.command == "validate-against":
-        return _validate_against(args)
-    if args.command == "report":
-        return _report(args.folder)
-    if args.command == "map":
-        sc = load_scenario(args.file)
-        out = args.out or Path("results") / f"{sc.name}-map.html"
-        path = write_html(map_page(sc), file_target(out, f"--out {out}", "stormcrew"))
-        print(f"map: {path}")
-        return 0
-    if args.command == "generate-area":
-        file_target(args.out, str(args.out), "stormcrew generate-area")
-        nodes, edges = generate_area(args.seed, args.detail, args.block_km)
-        places = generated_places(nodes)
-        write_html(json.dumps(to_geojson(nodes, edges, places)), args.out)
-        print(f"{args.out}: {len(nodes):,} nodes, {len(edges):,} road segments, zones {', '.join(places[0])}, "
-              f"depots {', '.join(places[1])}, staging points of {', '.join(places[2])}")
-        return 0
-    if args.command == "compare":
-        return _compare(args)
-    if args.command == "sweep":
-        return _sweep(args)
-    if args.command == "staff":
-        return _staff(args)
-    return _run(args)
+    return COMMANDS[args.command](args)
 
 
 if __name__ == "__main__":
