@@ -710,7 +710,7 @@ def limited_fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
             return 0
 
     monkeypatch.setattr(sim.cli, "fit_log", counted)
-    monkeypatch.setattr(sim.cli, "_fit", fit_command)
+    monkeypatch.setitem(sim.cli.COMMANDS, "fit", fit_command)
     return ran
 
 
