@@ -26,9 +26,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import sim  # noqa: E402
-from sim.experiment import run_many  # noqa: E402
-from sim.model import simulate  # noqa: E402
-from sim.results import package_version  # noqa: E402
+from sim.engine.model import simulate  # noqa: E402
+from sim.experiments.runner import run_many  # noqa: E402
+from sim.output.results import package_version  # noqa: E402
 from sim.yamlsource import extend, read_yaml  # noqa: E402
 
 REFERENCE = HERE / "reference_season.yaml"

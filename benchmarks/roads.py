@@ -15,8 +15,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.roads import RoadNetwork, generate_area  # noqa: E402
-from sim.travel import RoadTravel  # noqa: E402
+from sim.engine.travel import RoadTravel  # noqa: E402
+from sim.inputs.generated_area import generate_area  # noqa: E402
+from sim.inputs.roads import RoadNetwork
 
 
 def main() -> None:

@@ -12,10 +12,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sim.fit import assess, fit_log
-from sim.outagelog import read_log
-from sim.report import reach_figure
-from sim.scenario import load_scenario
+from sim.analysis.fit import assess, fit_log
+from sim.inputs.outagelog import read_log
+from sim.output.report import reach_figure
+from sim.scenario.loading import load_scenario
 
 HERE = Path(__file__).resolve().parent
 LOG = HERE.parent / "scenarios" / "data" / "western-ma-outages-2013-2018.csv"

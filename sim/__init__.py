@@ -11,9 +11,10 @@ True
 """
 
 from sim.errors import InputError, Issue, ScenarioError
-from sim.experiment import run
-from sim.results import Result, package_version
-from sim.scenario import Scenario, load_scenario, scenario_dict
+from sim.experiments.runner import run
+from sim.output.results import Result, package_version
+from sim.scenario.loading import load_scenario, scenario_dict
+from sim.scenario.schema import Scenario
 
 __version__ = package_version()
 __all__ = ["InputError", "Issue", "Result", "Scenario", "ScenarioError", "load_scenario", "run", "scenario_dict",

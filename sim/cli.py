@@ -18,21 +18,28 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from sim.analysis.fit import assess, fit_log, write_fragment
 from sim.atomic import write_text
-from sim.check import DEFAULT_BASELINES, CheckInputError, check
+from sim.engine.faults import replay_report
 from sim.errors import InputError, ScenarioError
-from sim.experiment import run
-from sim.faults import replay_report
-from sim.fit import assess, fit_log, write_fragment
-from sim.outagelog import read_log
-from sim.outfolder import claim, file_target
-from sim.report import comparison_report, map_page, run_report, sweep_report, write_html
-from sim.results import package_version
-from sim.roads import generate_area, generated_places, to_geojson
-from sim.scenario import LogColumns, load_scenario
-from sim.staff import search
-from sim.sweep import parse_assignment, sweep
-from sim.variants import compare
+from sim.experiments.check import DEFAULT_BASELINES, CheckInputError, check
+from sim.experiments.runner import run
+from sim.experiments.staff import search
+from sim.experiments.sweep import parse_assignment, sweep
+from sim.experiments.validation import validate_against
+from sim.experiments.variants import compare
+from sim.inputs.generated_area import generate_area, generated_places, to_geojson
+from sim.inputs.outagelog import LogColumns, read_log
+from sim.output.outfolder import claim, file_target
+from sim.output.report import (
+    comparison_report,
+    map_page,
+    run_report,
+    sweep_report,
+    write_html,
+)
+from sim.output.results import package_version
+from sim.scenario.loading import load_scenario
 
 
 def _whole(minimum: int) -> Callable[[str], int]:
@@ -199,7 +206,6 @@ def _fit(args: argparse.Namespace) -> int:
 
 
 def _validate_against(args: argparse.Namespace) -> int:
-    from sim.validation import validate_against
 
     sc = load_scenario(args.file)
     out = args.out or Path("results") / f"{sc.name}-validation.html"

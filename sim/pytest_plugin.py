@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.check import CheckReport, check
-from sim.experiment import run
-from sim.results import Result
+from sim.experiments.check import CheckReport, check
+from sim.experiments.runner import run
+from sim.output.results import Result
 
 
 class StormcrewFixture:

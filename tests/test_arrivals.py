@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.faults import CALM, HEAT, STORM, generate
-from sim.metrics import confidence_interval
-from sim.scenario import load_scenario
-from sim.weather import draw_storms, hourly_rates
+from sim.analysis.metrics import confidence_interval
+from sim.engine.faults import CALM, HEAT, STORM, generate
+from sim.engine.weather import draw_storms, hourly_rates
+from sim.scenario.loading import load_scenario
 
 ALPHA = 0.001  # a correct generator fails a test with this probability, per assertion
 

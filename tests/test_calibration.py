@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 import sim
-from sim.metrics import confidence_interval
-from sim.validation import validate_against
+from sim.analysis.metrics import confidence_interval
+from sim.experiments.validation import validate_against
 from tests.conftest import DEFAULT_SCENARIO, ROOT
 
 REAL_LOG = ROOT / "scenarios" / "data" / "western-ma-outages-2013-2018.csv"

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 import sim
-from sim.check import check, judge
 from sim.cli import main
+from sim.experiments.check import check, judge
 from tests.conftest import DEFAULT_SCENARIO, with_crews
 
 BASE = sim.scenario_dict(DEFAULT_SCENARIO, relative_to=None)  # written to other folders: absolute paths

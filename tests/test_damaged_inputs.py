@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim.network
+import sim.engine.travel
 from sim.cli import main
-from sim.outagelog import read_log
-from sim.roads import CacheWarning, RoadNetwork, _read_entry, generate_area
+from sim.inputs.generated_area import generate_area
+from sim.inputs.outagelog import read_log
+from sim.inputs.roads import CacheWarning, RoadNetwork, _read_entry
 from tests.conftest import DEFAULT_SCENARIO
 from tests.test_bad_input import GOOD
 from tests.test_outagelog import REAL_LOG
@@ -169,13 +170,13 @@ def test_iso_rows_in_a_month_first_log_are_dropped_when_few(tmp_path: Path) -> N
 @pytest.fixture
 def fresh_networks() -> Iterator[None]:
     """Network preparation is cached per process: start and end each test without it."""
-    sim.network._prepared.cache_clear()
+    sim.inputs.roadcache.prepared_network.cache_clear()
     yield
-    sim.network._prepared.cache_clear()
+    sim.inputs.roadcache.prepared_network.cache_clear()
 
 
 def _validate(capsys: pytest.CaptureFixture[str]) -> tuple[int, list[warnings.WarningMessage]]:
-    sim.network._prepared.cache_clear()
+    sim.inputs.roadcache.prepared_network.cache_clear()
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         code = main(["validate", str(DEFAULT_SCENARIO)])
@@ -280,7 +281,7 @@ def test_an_unusable_cache_location_falls_back_to_no_cache(kind: str, problem: s
     assert f"road cache {where} {problem}" in message and "without the disk cache" in message
     assert (tmp_path / "a-file").read_text() == "not a folder\n"
     with pytest.warns(CacheWarning, match=problem):
-        assert sim.network.cache_dir() is None
+        assert sim.inputs.roadcache.cache_dir() is None
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes into read-only folders")
@@ -306,7 +307,7 @@ def test_a_cache_that_cannot_be_written_is_skipped(tmp_path: Path, fresh_network
     def refuse(path: Path, writer: object, suffix: str = "") -> Path:
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr("sim.roads.write_with", refuse)
+    monkeypatch.setattr("sim.inputs.roads.write_with", refuse)
     monkeypatch.setenv("STORMCREW_CACHE", str(tmp_path / "cache"))
     code, warned = _validate(capsys)
     assert code == 0 and warned
@@ -336,7 +337,7 @@ def nothing_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     def run_many(*args: object, **kwargs: object) -> None:
         raise AssertionError("replications ran before the baseline was checked")
 
-    monkeypatch.setattr("sim.check.run_many", run_many)
+    monkeypatch.setattr("sim.experiments.check.run_many", run_many)
 
 
 SMALL_META = '{"meta": {"scenario": "small"}, '
@@ -377,7 +378,7 @@ def test_another_scenarios_baseline_is_exit_2(tmp_path: Path, capsys: pytest.Cap
     assert _check(tmp_path, other, "--update-baseline") == 0
     (tmp_path / "baselines" / "other.json").rename(tmp_path / "baselines" / "small.json")
     capsys.readouterr()
-    monkeypatch.setattr("sim.check.run_many", lambda *a, **k: pytest.fail("ran before checking the baseline"))
+    monkeypatch.setattr("sim.experiments.check.run_many", lambda *a, **k: pytest.fail("ran before checking the baseline"))
     assert _check(tmp_path, _scenario(tmp_path)) == 2
     err = capsys.readouterr().err
     path = tmp_path / "baselines" / "small.json"

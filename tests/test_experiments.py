@@ -12,9 +12,10 @@ import pytest
 import sim
 from sim.cli import main
 from sim.errors import InputError
-from sim.staff import search, staffing_cost
-from sim.sweep import grid_points, parse_assignment, sweep
-from sim.variants import compare, set_path, variant
+from sim.experiments.staff import search, staffing_cost
+from sim.experiments.sweep import grid_points, parse_assignment, sweep
+from sim.experiments.variants import compare
+from sim.scenario.derived import set_path, variant
 from tests.conftest import DEFAULT_SCENARIO, mmc_scenario
 
 

@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 import sim
-from sim.faults import generate
+from sim.engine.faults import generate
 from tests.conftest import DEFAULT_SCENARIO
 
 REPS = 30

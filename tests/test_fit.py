@@ -11,11 +11,11 @@ import pytest
 import yaml
 
 import sim
+from sim.analysis.fit import STATISTICS, assess, fit_log
+from sim.analysis.metrics import confidence_interval
 from sim.cli import main
-from sim.faults import generate
-from sim.fit import STATISTICS, assess, fit_log
-from sim.metrics import confidence_interval
-from sim.outagelog import LogReport, OutageLog, read_log
+from sim.engine.faults import generate
+from sim.inputs.outagelog import LogReport, OutageLog, read_log
 from tests.test_outagelog import REAL_LOG
 
 TRUTH = {"per_day": 4.0, "day_to_day": 0.5, "per_week": 0.5, "size": 60.0, "duration_h": 6.0}

@@ -26,11 +26,11 @@ from typing import Any
 import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, settings
-from hypothesis.control import currently_in_test_context
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 
 from sim.cli import main
-from sim.scenario import scenario_dict
+from sim.scenario.loading import scenario_dict
 from tests.conftest import DEFAULT_SCENARIO, ROOT
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="the time bound needs SIGALRM")

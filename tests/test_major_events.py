@@ -15,13 +15,13 @@ import pytest
 import yaml
 
 import sim
+from sim.analysis.major_events import Threshold, judge, med_figures, pooled, stated, threshold_of
+from sim.analysis.metrics import interruptions
+from sim.analysis.reliability import indices, med_threshold
 from sim.cli import main
-from sim.experiment import run_replication
-from sim.major_events import Threshold, judge, med_figures, pooled, stated, threshold_of
-from sim.metrics import interruptions
-from sim.reliability import indices, med_threshold
-from sim.sweep import sweep
-from sim.variants import compare
+from sim.experiments.runner import run_replication
+from sim.experiments.sweep import sweep
+from sim.experiments.variants import compare
 from tests.conftest import replay_scenario
 from tests.test_bad_input import GOOD
 
@@ -215,7 +215,7 @@ def test_compare_judges_every_variant_against_the_baselines_t_med() -> None:
     assert (ieee(more)["T_MED"] == base.t_med.value).all() and (ieee(base)["T_MED"] == base.t_med.value).all()
     above = (more.days["SAIDI"] > base.t_med.value).groupby(more.days["replication"]).sum()
     assert ieee(more)["major_event_days"].tolist() == above.tolist()
-    alone = sim.run(sim.variants.variant(sc, "more_crews"), replications=4, keep_records=False)
+    alone = sim.run(sim.scenario.derived.variant(sc, "more_crews"), replications=4, keep_records=False)
     assert alone.t_med is not None and not math.isclose(alone.t_med.value, base.t_med.value)  # it would differ
     assert "small's" in more.t_med.source
     assert f"T_MED {base.t_med.value:.1f} SAIDI min a day" in c.text()

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.metrics import confidence_interval
+from sim.analysis.metrics import confidence_interval
 from tests.conftest import DEFAULT_SCENARIO, mmc_scenario, with_crews
 
 

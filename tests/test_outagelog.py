@@ -11,9 +11,10 @@ import pytest
 
 import sim
 from sim.cli import main
+from sim.engine.faults import LOG, generate, replay_report
 from sim.errors import ScenarioError
-from sim.faults import LOG, generate, replay_report
-from sim.outagelog import project, read_log
+from sim.inputs.coordinates import project
+from sim.inputs.outagelog import read_log
 from tests.conftest import ROOT
 
 REAL_LOG = ROOT / "scenarios" / "data" / "western-ma-outages-2013-2018.csv"

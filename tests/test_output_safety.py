@@ -18,9 +18,9 @@ import psutil
 import pytest
 
 import sim
-import sim.outfolder as outfolder
+import sim.output.outfolder as outfolder
 from sim.cli import main
-from sim.outfolder import MARKER, claim
+from sim.output.outfolder import MARKER, claim
 
 SMALL = """\
 name: small
@@ -73,8 +73,8 @@ def _no_replication(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail the test if a replication runs: refusals must come before the work."""
     def boom(*args: object, **kwargs: object) -> None:
         raise AssertionError("a replication ran before the output was checked")
-    monkeypatch.setattr("sim.experiment.run_replication", boom)
-    monkeypatch.setattr("sim.sweep.run_replication", boom)
+    monkeypatch.setattr("sim.experiments.runner.run_replication", boom)
+    monkeypatch.setattr("sim.experiments.sweep.run_replication", boom)
 
 
 # ---------------------------------------------------------------- where stormcrew may write
@@ -169,7 +169,7 @@ def test_too_little_free_space_is_refused_before_any_work(scenario: Path, tmp_pa
 def test_a_second_writer_is_refused_while_the_first_holds_the_folder(scenario: Path, tmp_path: Path,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "r"
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from sim.outfolder import claim; "
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from sim.output.outfolder import claim; "
                                f"c = claim({str(out)!r}, 'run'); print('held', flush=True); time.sleep(60)"],
                               stdout=subprocess.PIPE, text=True)
     try:
@@ -367,7 +367,7 @@ def test_update_baseline_claims_its_folder_before_anything_runs(tmp_path: Path, 
     assert main(["run", str(scenario), "-n", "2", "--out", str(run_folder)]) == 0
     before = _snapshot(run_folder)
     junit = str(tmp_path / "junit.xml")
-    monkeypatch.setattr("sim.check.run_many", lambda *a, **k: pytest.fail("ran before the folder was checked"))
+    monkeypatch.setattr("sim.experiments.check.run_many", lambda *a, **k: pytest.fail("ran before the folder was checked"))
     assert main(["check", str(scenario), "--baselines", str(run_folder), "--update-baseline", "--junit", junit]) == 2
     assert "holds stormcrew run output" in capsys.readouterr().err
     assert _snapshot(run_folder) == before
@@ -425,7 +425,7 @@ def test_a_baseline_with_a_number_too_large_for_a_float_is_refused_before_runnin
     baselines.mkdir()
     (baselines / "small.json").write_text('{"meta": {"scenario": "small"}, "figures": {"all.arrive": '
                                           '{"mean": 1' + "0" * 400 + ', "sd": 0, "n": 2}}}')
-    monkeypatch.setattr("sim.check.run_many", lambda *a, **k: pytest.fail("ran before the baseline was checked"))
+    monkeypatch.setattr("sim.experiments.check.run_many", lambda *a, **k: pytest.fail("ran before the baseline was checked"))
     assert main(["check", str(scenario), "--baselines", str(baselines), "--junit", str(tmp_path / "j.xml")]) == 2
     err = capsys.readouterr().err
     assert "small.json" in err and "expected numbers mean" in err and "Traceback" not in err

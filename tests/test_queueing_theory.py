@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.metrics import confidence_interval, welch_halfwidth
+from sim.analysis.metrics import confidence_interval, welch_halfwidth
 from tests.conftest import mmc_scenario
 
 LAM, MEAN_REPAIR, CREWS = 0.08, 30.0, 3  # per minute, minutes: offered load 2.4 Erlang, utilisation 0.8

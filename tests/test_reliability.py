@@ -14,8 +14,8 @@ import pytest
 from scipy import stats
 
 import sim
-from sim.reliability import Interruptions, daily_saidi, day_table, indices, major_event_days, med_threshold
-from sim.timeseries import open_at, storm_restoration
+from sim.analysis.reliability import Interruptions, daily_saidi, day_table, indices, major_event_days, med_threshold
+from sim.analysis.timeseries import open_at, storm_restoration
 from tests.conftest import mmc_scenario, replay_scenario
 
 # One zone of 1,000 customers over three days (72 h). By hand:
@@ -164,14 +164,14 @@ def test_confidence_intervals_cover_the_truth_at_their_nominal_rate() -> None:
     values = v.sort_values("replication")["value"].to_numpy().reshape(300, 5)
     covered = 0
     for run in values:
-        ci = sim.metrics.confidence_interval(run, 0.95)
+        ci = sim.analysis.metrics.confidence_interval(run, 0.95)
         covered += ci.low <= truth <= ci.high
     lo, hi = stats.binom.ppf([0.0005, 0.9995], 300, 0.95)
     assert lo <= covered <= hi, covered
 
 
 def test_special_cause_faults_are_reported_apart(tmp_path: Path) -> None:
-    from sim.metrics import replication_figures
+    from sim.analysis.metrics import replication_figures
 
     sc = _designed(tmp_path)
     res = sim.run(sc, replications=1)

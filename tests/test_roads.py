@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 import sim
 from sim.cli import main
-from sim.roads import RoadNetwork, collapse, generate_area, to_geojson
-from sim.travel import ROAD_CLOSED, RoadTravel, Slowdown
+from sim.engine.travel import ROAD_CLOSED, RoadTravel, Slowdown
+from sim.inputs.generated_area import generate_area, to_geojson
+from sim.inputs.roads import RoadNetwork, collapse
 from tests.conftest import ROOT
 
 ROADS = ROOT / "scenarios" / "storm_season.yaml"  # the default season drives over the generated area

@@ -10,7 +10,8 @@ from scipy import stats
 
 import sim
 from sim.distributions import Distribution
-from sim.scenario import DEFAULT_LIMITS, parse_minutes
+from sim.scenario.fields import parse_minutes
+from sim.scenario.schema import DEFAULT_LIMITS
 from tests.conftest import DEFAULT_SCENARIO
 
 

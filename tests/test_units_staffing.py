@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.metrics import confidence_interval
+from sim.analysis.metrics import confidence_interval
 from tests.conftest import DEFAULT_SCENARIO, ROOT
 
 LEVERS = ROOT / "scenarios" / "levers"
@@ -242,10 +242,9 @@ def test_a_van_sent_on_a_wrong_guess_hands_the_fault_back_to_the_crews(tmp_path:
     00:30; the first unit at 00:05."""
     import dataclasses
 
-    import sim.model
-
-    real = sim.model.generate
-    monkeypatch.setattr(sim.model, "generate", lambda *a: dataclasses.replace(
+    import sim.engine.model
+    real = sim.engine.model.generate
+    monkeypatch.setattr(sim.engine.model, "generate", lambda *a: dataclasses.replace(
         real(*a), van_guess=np.ones(1, bool)))
     types = {"fuse": {"skills": ["line"], "repair": 100, "van": {"work": 20, "fixes": 0.0}}}
     sc = designed(tmp_path, [("2026-06-01 00:00", 3, 4, 10, "fuse")],

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 import sim
+from sim.analysis.fit import STATISTICS
 from sim.cli import main
 from sim.errors import InputError
-from sim.fit import STATISTICS
-from sim.outagelog import OutageLog, read_log
-from sim.validation import GROUPS, Validation, validate_against
+from sim.experiments.validation import GROUPS, Validation, validate_against
+from sim.inputs.outagelog import OutageLog, read_log
 from tests.conftest import DEFAULT_SCENARIO
 from tests.test_outagelog import REAL_LOG
 

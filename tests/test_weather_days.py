@@ -17,12 +17,12 @@ import pytest
 from scipy import stats
 
 import sim
+from sim.analysis.fit import STATISTICS, assess, day_law_pmf, fit_day_law, fit_log
+from sim.engine.faults import STORM, generate
+from sim.engine.weather import day_factor
 from sim.errors import ScenarioError
-from sim.faults import STORM, generate
-from sim.fit import STATISTICS, assess, day_law_pmf, fit_day_law, fit_log
-from sim.outagelog import LogReport, OutageLog, read_log
+from sim.inputs.outagelog import LogReport, OutageLog, read_log
 from sim.streams import stream
-from sim.weather import day_factor
 from tests.test_outagelog import REAL_LOG
 
 Z = stats.norm.ppf(1 - 0.001 / 2)  # 99.9 % two-sided: a correct model fails an assertion once in a thousand seeds
@@ -81,7 +81,7 @@ def test_daily_counts_have_the_closed_form_mean_and_variance(designed_days: np.n
 
 
 def test_daily_counts_follow_the_law_the_fit_uses(designed_days: np.ndarray) -> None:
-    """The simulated days and the fit's law of a day (sim.fit.day_law_pmf) agree: the law has the closed-form
+    """The simulated days and the fit's law of a day (sim.analysis.fit.day_law_pmf) agree: the law has the closed-form
     mean and variance, and a chi-square test of the days' counts against it passes at 0.1 %."""
     p = day_law_pmf(6.0, CV, SEVERITY, 800)[0]
     n = np.arange(len(p))
@@ -146,7 +146,7 @@ def test_fit_recovers_the_day_law_from_the_models_days() -> None:
 
 
 def test_fit_log_recovers_the_calm_day_law_beside_storms() -> None:
-    """Through the whole fit (storm days split off first, by the negative binomial rule of sim.fit) on ten-year
+    """Through the whole fit (storm days split off first, by the negative binomial rule of sim.analysis.fit) on ten-year
     logs with storms. What the split leaves is the law below the storm limit: the part of the law that tells a
     gamma from a lognormal factor is the top few tenths of a percent of days, the part the split cuts off, and
     laws along a ridge of (cv, severity) agree below it. So the fitted pair trades some severity for gamma variation

@@ -16,7 +16,7 @@ import yaml
 import sim.yamlsource as ys
 from sim.cli import main
 from sim.errors import ScenarioError
-from sim.scenario import load_scenario
+from sim.scenario.loading import load_scenario
 from sim.yamlsource import MAX_BYTES, MAX_DEPTH, MAX_NODES, parse_yaml
 from tests.test_bad_input import GOOD
 

@@ -14,9 +14,9 @@ import yaml
 
 import sim
 from sim.cli import main
-from sim.faults import generate
-from sim.outagelog import KM_PER_DEGREE_LAT, KM_PER_DEGREE_LON_EQUATOR
-from sim.zones import ZoneMap
+from sim.engine.faults import generate
+from sim.inputs.coordinates import KM_PER_DEGREE_LAT, KM_PER_DEGREE_LON_EQUATOR
+from sim.inputs.zones import ZoneMap
 from tests.conftest import DEFAULT_SCENARIO
 
 # An L-shaped zone (a 10 x 10 km square less its upper-right 5 x 5 quarter, area 75 km²) with a 1 x 1 km lake

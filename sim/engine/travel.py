@@ -1,0 +1,228 @@
+"""Travel between points of the service area: how far and how long, at a given moment (storms slow traffic in
+their footprint, and on a road network they close roads).
+
+Two models answer ``trip(x0, y0, z0, x1, y1, z1, now) -> (km, minutes, special_cause)``:
+
+- straight lines: road km = straight km x circuity; half of the way is driven at the origin zone's speed and half
+  at the destination zone's, so a trip into the mountains is slowed by mountain roads;
+- a road network (sim.roads): each end snaps to its nearest junction, the snap distance is driven slowly, and the
+  shortest time between the junctions comes from the prepared all-pairs table.
+
+A storm with ``slowdown`` < 1 divides the speed of trips ending inside its footprint (within two radii of its
+cell) while it lasts. On a road network, storms with ``closures`` close a share of the roads in their footprint
+until they reopen: a trip then takes the detour, or, if the fault cannot be reached at all, waits for the first
+reopening; such trips carry the special cause ``road_closed``. An optional lognormal factor (``variability``)
+spreads each trip's time around the model's.
+
+>>> t = StraightLineTravel(circuity=1.0, speed_kmh=[60.0, 30.0])
+>>> t.trip(0, 0, 0, 3, 4, 0, 0.0)[:2], t.trip(0, 0, 0, 3, 4, 1, 0.0)[:2]
+((5.0, 5.0), (5.0, 7.5))
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csgraph
+
+from sim.engine.faults import FaultTable
+from sim.inputs.roads import PreparedNetwork
+from sim.scenario.schema import Scenario
+from sim.scenario.territory import load_network
+from sim.streams import stream
+
+ROAD_CLOSED = "road_closed"
+
+
+@dataclass(frozen=True)
+class Slowdown:
+    """A storm's effect on traffic: from ``start`` to ``end`` (minutes), trips ending within ``reach`` km of its
+    cell go at ``factor`` of their speed; ``closed`` flags the network's edges it closes (None: no closures)."""
+
+    start: float
+    end: float
+    factor: float
+    reach: float
+    x0: float
+    y0: float
+    dx: float  # km per minute of the cell's drift
+    dy: float
+    closed: np.ndarray | None = None
+    reopen: float = math.inf
+
+
+class Travel:
+    """What both models share: storm effects and travel-time variability."""
+
+    def __init__(self) -> None:
+        self.storms: list[Slowdown] = []
+        self.variability: np.ndarray | None = None  # a factor per trip, drawn ahead (common random numbers)
+        self._trip_no = 0
+
+    def _storm_factor(self, x: float, y: float, now: float) -> float:
+        f = 1.0
+        for s in self.storms:
+            if s.start <= now < s.end and s.factor < 1.0:
+                cx, cy = s.x0 + s.dx * (now - s.start), s.y0 + s.dy * (now - s.start)
+                if (x - cx) ** 2 + (y - cy) ** 2 <= s.reach ** 2:
+                    f = min(f, s.factor)
+        return f
+
+    def _vary(self, minutes: float) -> float:
+        if self.variability is None or minutes <= 0:
+            return minutes
+        k = self._trip_no % len(self.variability)
+        self._trip_no += 1
+        return minutes * float(self.variability[k])
+
+    def trip(self, x0: float, y0: float, z0: int, x1: float, y1: float, z1: int,
+             now: float) -> tuple[float, float, str]:
+        """(road km, minutes, special cause or "") of a trip starting at ``now``."""
+        raise NotImplementedError
+
+    def estimate(self, x0: float, y0: float, z0: int, x1: float, y1: float, z1: int, now: float) -> float:
+        """Minutes the dispatch centre expects (no random variation): used to choose units."""
+        raise NotImplementedError
+
+
+class StraightLineTravel(Travel):
+    """Distances in km and driving times in minutes by straight line and zone speed."""
+
+    def __init__(self, circuity: float, speed_kmh: Sequence[float]):
+        super().__init__()
+        self.circuity = circuity
+        self._pace = [60.0 / v for v in speed_kmh]  # minutes per km, per zone index
+
+    def distance(self, x0: float, y0: float, x1: float, y1: float) -> float:
+        """Road km between two points."""
+        return math.hypot(x1 - x0, y1 - y0) * self.circuity
+
+    def minutes(self, km: float, zone_from: int, zone_to: int) -> float:
+        """Minutes to drive ``km`` road km from a point in ``zone_from`` to one in ``zone_to``."""
+        return km * 0.5 * (self._pace[zone_from] + self._pace[zone_to])
+
+    def estimate(self, x0: float, y0: float, z0: int, x1: float, y1: float, z1: int, now: float) -> float:
+        km = math.hypot(x1 - x0, y1 - y0) * self.circuity
+        t = km * 0.5 * (self._pace[z0] + self._pace[z1])
+        return t / self._storm_factor(x1, y1, now) if self.storms else t
+
+    def trip(self, x0: float, y0: float, z0: int, x1: float, y1: float, z1: int,
+             now: float) -> tuple[float, float, str]:
+        km = math.hypot(x1 - x0, y1 - y0) * self.circuity
+        t = km * 0.5 * (self._pace[z0] + self._pace[z1])
+        if self.storms:
+            t /= self._storm_factor(x1, y1, now)
+        return km, self._vary(t), ""
+
+
+class RoadTravel(Travel):
+    """Travel over a prepared road network, with storm slowdowns and road closures."""
+
+    def __init__(self, net: PreparedNetwork, snap_speed_kmh: float):
+        super().__init__()
+        self.net = net
+        self.snap_pace = 60.0 / snap_speed_kmh
+        self._snaps: dict[tuple[float, float], tuple[int, float]] = {}
+        self._detours: dict[tuple[tuple[int, ...], int], np.ndarray] = {}
+        self._graphs: dict[tuple[int, ...], Any] = {}  # the graph without the roads each set of storms closed
+
+    def snap(self, x: float, y: float) -> tuple[int, float]:
+        """The junction a point drives from or to, and the km to it (cached per point)."""
+        key = (x, y)
+        hit = self._snaps.get(key)
+        if hit is None:
+            hit = self.net.snap_one(x, y)
+            if len(self._snaps) < 200_000:
+                self._snaps[key] = hit
+        return hit
+
+    def _base(self, x0: float, y0: float, x1: float, y1: float) -> tuple[int, int, float, float]:
+        a, da = self.snap(x0, y0)
+        b, db = self.snap(x1, y1)
+        return a, b, da + db, (da + db) * self.snap_pace
+
+    def estimate(self, x0: float, y0: float, z0: int, x1: float, y1: float, z1: int, now: float) -> float:
+        a, b, _, snap_t = self._base(x0, y0, x1, y1)
+        wait, drive, _ = self._route(a, b, x1, y1, now)
+        return wait + snap_t + drive
+
+    def _route(self, a: int, b: int, x1: float, y1: float, now: float) -> tuple[float, float, str]:
+        """(minutes waiting for a road to reopen, minutes driving between the junctions, special cause)."""
+        drive = float(self.net.minutes_matrix[a, b])
+        cause, wait = "", 0.0
+        if self.storms:
+            closed_t = self._closed_time(a, b, now)
+            if closed_t is not None and closed_t > drive + 1e-9:
+                cause = ROAD_CLOSED
+                while math.isinf(closed_t):  # unreachable: wait for the first reopening, then try again
+                    wait = min(self.storms[k].reopen for k in self._active_closures(now + wait)) - now
+                    again = self._closed_time(a, b, now + wait)
+                    closed_t = float(self.net.minutes_matrix[a, b]) if again is None else again
+                drive = closed_t
+            drive /= self._storm_factor(x1, y1, now + wait)
+        return wait, drive, cause
+
+    def _active_closures(self, now: float) -> list[int]:
+        return [k for k, s in enumerate(self.storms) if s.closed is not None and s.start <= now < s.reopen]
+
+    def _closed_time(self, a: int, b: int, now: float) -> float | None:
+        """Shortest minutes a -> b with today's closed roads, None if nothing is closed; may be inf."""
+        active = self._active_closures(now)
+        if not active:
+            return None
+        act = tuple(active)
+        row = self._detours.get((act, a))
+        if row is None:
+            g = self._graphs.get(act)
+            if g is None:
+                closed = np.zeros(len(self.net.eu), bool)
+                for k in active:
+                    closed |= self.storms[k].closed  # type: ignore[operator]
+                g = self._graphs[act] = self.net.graph(closed)
+            row = csgraph.dijkstra(g, directed=False, indices=[a])[0]
+            self._detours[(act, a)] = row
+        return float(row[b])
+
+    def trip(self, x0: float, y0: float, z0: int, x1: float, y1: float, z1: int,
+             now: float) -> tuple[float, float, str]:
+        a, b, snap_km, snap_t = self._base(x0, y0, x1, y1)
+        km = snap_km + float(self.net.km_matrix[a, b])
+        wait, drive, cause = self._route(a, b, x1, y1, now)
+        return km, wait + self._vary(snap_t + drive), cause
+
+
+def make_travel(sc: Scenario, faults: FaultTable, seed: int, replication: int) -> Travel:
+    """The travel model of one replication, with its storms' effects."""
+    travel: Travel
+    if sc.travel.model == "road_network":
+        net = load_network(sc)
+        travel = RoadTravel(net, sc.travel.snap_speed_kmh)
+    else:
+        net = None
+        travel = StraightLineTravel(sc.travel.circuity, [z.speed_kmh for z in sc.zones.values()])
+    st = sc.arrivals.storms
+    if st is not None and (st.slowdown < 1.0 or (st.closures is not None and net is not None)):
+        for s in faults.storms:
+            reach = 2.0 * s.radius_km
+            dx = s.speed_kmh / 60.0 * math.cos(s.heading)
+            dy = s.speed_kmh / 60.0 * math.sin(s.heading)
+            closed, reopen = None, math.inf
+            if st.closures is not None and net is not None:
+                rng = stream(seed, replication, "closures", s.key)
+                mx = (net.x[net.eu] + net.x[net.ev]) / 2
+                my = (net.y[net.eu] + net.y[net.ev]) / 2
+                # distance of each road to the segment the cell travels while the storm lasts
+                ex, ey = dx * (s.end - s.start), dy * (s.end - s.start)
+                seg = ex * ex + ey * ey
+                tt = np.clip(((mx - s.x0) * ex + (my - s.y0) * ey) / seg, 0, 1) if seg > 0 else np.zeros(len(mx))
+                near = np.hypot(mx - (s.x0 + tt * ex), my - (s.y0 + tt * ey)) <= reach
+                closed = near & (rng.random(len(mx)) < st.closures.share)
+                reopen = s.start + float(st.closures.duration.sample(rng, 1)[0])
+            travel.storms.append(Slowdown(s.start, s.end, st.slowdown, reach, s.x0, s.y0, dx, dy, closed, reopen))
+    if sc.travel.variability is not None:
+        travel.variability = sc.travel.variability.sample(stream(seed, replication, "travel_variability"), 4096)
+    return travel

@@ -1,0 +1,447 @@
+"""Road networks: read (GeoJSON, OSMnx GraphML) or generate, prepare once, answer travel times in microseconds.
+
+Preparation: edges get a driving time from their road class's speed (or their own speed limit) times the terrain
+factor of the zone they lie in; chains of degree-2 nodes are collapsed into single edges (a city network of tens
+of thousands of nodes shrinks to a few thousand junctions); shortest times and the lengths of those fastest routes
+between all remaining junctions are computed with scipy.sparse.csgraph and cached on disk, keyed by a checksum of
+the input file and the preparation settings, so the second run starts at once. Each cache entry stores its key and
+a sha256 of its arrays; an entry that cannot be read, or whose key or checksum does not match, is rebuilt and
+rewritten with a :class:`CacheWarning` naming the file, and a cache that cannot be written is skipped with one. A
+point (a fault, a depot) snaps to the nearest junction (a KD-tree), and the snap distance is driven at a slow speed.
+
+>>> net = RoadNetwork.from_edges([(0, 0), (1, 0), (1, 1)], [(0, 1, "primary", None), (1, 2, "primary", None)])
+>>> prepared = net.prepare({"primary": 60.0}, snap_speed_kmh=6.0)
+>>> len(prepared)  # the middle node, on a chain, is collapsed away
+2
+>>> (a, b), _ = prepared.snap([0, 1], [0, 1])
+>>> round(prepared.minutes(a, b), 6), round(prepared.km(a, b), 6)
+(2.0, 2.0)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import warnings
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse import csgraph
+from scipy.spatial import cKDTree
+
+from sim.atomic import write_with
+from sim.errors import Issue, ScenarioError
+from sim.inputs.coordinates import looks_like_degrees, project
+
+DEFAULT_SPEEDS = {"motorway": 100.0, "trunk": 80.0, "primary": 70.0, "secondary": 60.0, "tertiary": 50.0,
+                  "residential": 30.0, "unclassified": 40.0, "service": 20.0, "track": 20.0}
+"""km/h by road class (OpenStreetMap names), for edges without their own speed limit."""
+
+
+PREPARED_VERSION = 2  # 2: entries carry their key and a sha256 of their arrays
+
+
+_CACHED = ("nx", "ny", "minutes", "km", "eu", "ev", "emin", "elen")
+
+
+class _Damaged(ValueError):
+    """A cache entry that reads but is not the complete, unchanged entry it should be."""
+
+
+class CacheWarning(UserWarning):
+    """The disk cache of prepared road networks could not be used: the run goes on without it (or rebuilds)."""
+
+
+def cache_warning(message: str) -> None:
+    """Warn about the disk cache (once per message and process, as warnings do by default)."""
+    warnings.warn(message, CacheWarning, stacklevel=3)
+
+
+def _digest(arrays: dict[str, np.ndarray]) -> str:
+    """sha256 over the cached arrays: names, dtypes, shapes and bytes."""
+    h = hashlib.sha256()
+    for name in _CACHED:
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}:{a.dtype.str}:{a.shape};".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _read_entry(path: Path, key: str) -> dict[str, np.ndarray]:
+    """The arrays of the cache entry at ``path``; _Damaged (or whatever reading a damaged file raises) when it is
+    not the complete, unchanged entry for ``key``."""
+    with np.load(path, allow_pickle=False) as z:
+        missing = [k for k in (*_CACHED, "key", "sha256") if k not in z.files]
+        if missing:
+            raise _Damaged(f"no {', '.join(missing)} in it")
+        arrays = {k: z[k] for k in _CACHED}
+        stored_key, stored_sum = str(z["key"]), str(z["sha256"])
+    if stored_key != key:
+        raise _Damaged(f"it holds the entry {stored_key!r}, not {key!r}")
+    if _digest(arrays) != stored_sum:
+        raise _Damaged("its contents do not match their sha256")
+    m, k = len(arrays["nx"]), len(arrays["eu"])
+    if arrays["ny"].shape != (m,) or arrays["minutes"].shape != (m, m) or arrays["km"].shape != (m, m) or any(
+            arrays[e].shape != (k,) for e in ("ev", "emin", "elen")):
+        raise _Damaged("its arrays do not fit together")
+    return arrays
+
+
+MAX_COORDINATE = 1e8
+"""Largest coordinate a road may have: metres (1e8 m is 100,000 km, past any territory) or degrees."""
+
+
+def _fail(source: str, message: str) -> ScenarioError:
+    return ScenarioError(source, [Issue((), message)])
+
+
+@dataclass
+class RoadNetwork:
+    """Nodes (km coordinates) and undirected edges (u, v, road class, speed limit km/h or None, length km)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    road_class: list[str]
+    speed: np.ndarray  # NaN where the edge has no speed limit of its own
+    length: np.ndarray
+    source: str = "<network>"
+
+    @classmethod
+    def from_edges(cls, nodes: Sequence[tuple[float, float]],
+                   edges: Sequence[tuple[int, int, str, float | None]], source: str = "<network>") -> RoadNetwork:
+        """From node coordinates (km) and (u, v, class, speed limit) edges; lengths are straight segments."""
+        xy = np.asarray(nodes, float).reshape(-1, 2)
+        u = np.array([e[0] for e in edges], np.int64)
+        v = np.array([e[1] for e in edges], np.int64)
+        length = np.hypot(xy[u, 0] - xy[v, 0], xy[u, 1] - xy[v, 1])
+        speed = np.array([math.nan if e[3] is None else float(e[3]) for e in edges])
+        return cls(xy[:, 0], xy[:, 1], u, v, [e[2] for e in edges], speed, length, source)
+
+    @classmethod
+    def from_geojson(cls, path: str | Path, degrees: bool | None = None,
+                     origin: tuple[float, float] | None = None) -> RoadNetwork:
+        """LineStrings (properties ``road_class`` or ``highway``, optional ``speed_kmh`` or ``maxspeed``); every
+        coordinate is a node, shared where two lines meet. Coordinates in degrees (projected to km around
+        ``origin``, default the centre) or in metres."""
+
+        name = str(path)
+        try:
+            data = json.loads(Path(path).read_text())
+        except FileNotFoundError:
+            raise _fail(name, "file not found; expected a GeoJSON road network") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise _fail(name, f"not valid GeoJSON (JSON error: {exc})") from None
+        except RecursionError:
+            raise _fail(name, "not a road network: JSON nested too deeply; expected a GeoJSON FeatureCollection") \
+                from None
+        except OSError as exc:
+            raise _fail(name, f"cannot be read: {exc.strerror or exc}") from None
+        if not isinstance(data, dict) or data.get("type") != "FeatureCollection" \
+                or not isinstance(data.get("features"), list):
+            raise _fail(name, "expected a GeoJSON FeatureCollection with a list of features")
+        lines: list[tuple[list[list[float]], str, float | None]] = []
+        for i, feat in enumerate(data["features"]):
+            if not isinstance(feat, dict):
+                raise _fail(name, f"feature {i}: expected a GeoJSON Feature object, got {type(feat).__name__}")
+            geom = feat.get("geometry") or {}
+            props = feat.get("properties") or {}
+            if not isinstance(geom, dict) or not isinstance(props, dict):
+                raise _fail(name, f"feature {i}: expected its geometry and properties as JSON objects")
+            if geom.get("type") != "LineString":
+                continue
+            coords = geom.get("coordinates")
+            if not isinstance(coords, list) or len(coords) < 2 or not all(
+                    isinstance(c, list) and len(c) >= 2 and all(isinstance(a, (int, float)) and not isinstance(
+                        a, bool) and abs(a) <= MAX_COORDINATE for a in c[:2])  # NaN and inf fail the bound too
+                    for c in coords):
+                raise _fail(name, f"feature {i}: expected a LineString of at least two finite [x, y] coordinates "
+                            f"(within ±{MAX_COORDINATE:g})")
+            speed = props.get("speed_kmh", props.get("maxspeed"))
+            try:
+                speed = float(speed) if speed is not None else None
+            except (TypeError, ValueError):
+                speed = None
+            lines.append((coords, str(props.get("road_class", props.get("highway", "unclassified"))), speed))
+        if not lines:
+            raise _fail(name, "no LineString features: expected roads as LineStrings")
+        allc = np.array([c[:2] for coords, _, _ in lines for c in coords], float)
+        if degrees is None:
+            degrees = looks_like_degrees(allc)
+        index: dict[tuple[float, float], int] = {}
+        nodes: list[tuple[float, float]] = []
+        edges: list[tuple[int, int, str, float | None]] = []
+        for coords, road_class, speed in lines:
+            ids = []
+            for c in coords:
+                key = (float(c[0]), float(c[1]))
+                if key not in index:
+                    index[key] = len(nodes)
+                    nodes.append(key)
+                ids.append(index[key])
+            edges += [(a, b, road_class, speed) for a, b in zip(ids, ids[1:], strict=False) if a != b]
+        xy = np.array(nodes, float)
+        if degrees:
+            o = origin or (float(xy[:, 0].mean()), float(xy[:, 1].mean()))
+            px, py = project(xy[:, 0], xy[:, 1], o)
+            xy = np.column_stack([px, py])
+        else:
+            xy = xy / 1000.0
+        return cls.from_edges([tuple(p) for p in xy], edges, name)
+
+    @classmethod
+    def from_graphml(cls, path: str | Path, origin: tuple[float, float] | None = None) -> RoadNetwork:
+        """A road graph as OSMnx saves it: nodes with ``x`` (longitude) and ``y`` (latitude), edges with
+        ``length`` (m), ``highway`` and ``maxspeed``. Read offline with the standard library's XML parser."""
+
+
+        name = str(path)
+        try:
+            root = ET.parse(path).getroot()
+        except FileNotFoundError:
+            raise _fail(name, "file not found; expected a GraphML road graph") from None
+        except ET.ParseError as exc:
+            raise _fail(name, f"not valid GraphML: {exc}") from None
+        ns = {"g": root.tag.split("}")[0].strip("{")} if root.tag.startswith("{") else {}
+        q = (lambda t: f"g:{t}") if ns else (lambda t: t)
+        key_tag = f"{{{ns['g']}}}key" if ns else "key"
+        keys = {k.get("id"): k.get("attr.name") for k in root.iter(key_tag)}
+        graph = root.find(q("graph"), ns)
+        if graph is None:
+            raise _fail(name, "no <graph> element")
+
+        def attrs(el: Any) -> dict[str, str]:
+            return {str(keys.get(d.get("key")) or d.get("key")): (d.text or "") for d in el.findall(q("data"), ns)}
+
+        ids: dict[str, int] = {}
+        lonlat = []
+        for n in graph.findall(q("node"), ns):
+            a = attrs(n)
+            try:
+                lonlat.append((float(a["x"]), float(a["y"])))
+            except (KeyError, ValueError):
+                raise _fail(name, f"node {n.get('id')}: expected x and y (longitude, latitude)") from None
+            ids[n.get("id", "")] = len(ids)
+        edges = []
+        for e in graph.findall(q("edge"), ns):
+            a = attrs(e)
+            if e.get("source") not in ids or e.get("target") not in ids:
+                raise _fail(name, f"edge {e.get('source')} -> {e.get('target')}: unknown node")
+            speed = None
+            digits = "".join(ch for ch in a.get("maxspeed", "").split(";")[0] if ch.isdigit() or ch == ".")
+            if digits:
+                speed = float(digits)
+            highway = a.get("highway", "unclassified").strip("[]'\" ").split("'")[0] or "unclassified"
+            edges.append((ids[e.get("source", "")], ids[e.get("target", "")], highway, speed))
+        if not edges:
+            raise _fail(name, "no edges: expected a road graph")
+        ll = np.array(lonlat, float)
+        o = origin or (float(ll[:, 0].mean()), float(ll[:, 1].mean()))
+        px, py = project(ll[:, 0], ll[:, 1], o)
+        return cls.from_edges(list(zip(px.tolist(), py.tolist(), strict=True)), edges, name)
+
+    def checksum(self) -> str:
+        """sha256 of the network's geometry and attributes."""
+        h = hashlib.sha256()
+        for a in (self.x, self.y, self.u, self.v, self.speed, self.length):
+            h.update(np.ascontiguousarray(a).tobytes())
+        h.update("\n".join(self.road_class).encode())
+        return h.hexdigest()
+
+    def prepare(self, speeds: dict[str, float] | None = None, terrain: Callable[[np.ndarray, np.ndarray],
+                                                                                np.ndarray] | None = None,
+                snap_speed_kmh: float = 15.0, keep: Sequence[tuple[float, float]] = (),
+                cache: str | Path | None = None) -> PreparedNetwork:
+        """Driving times, collapsed chains, all-pairs shortest times and route lengths (see the module).
+
+        ``terrain(x, y)`` gives a speed factor for edge midpoints (mountain roads slower); ``keep``: points
+        whose nearest junction must survive the collapse (depots, staging points)."""
+        spd = {**DEFAULT_SPEEDS, **(speeds or {})}
+        speed = np.where(np.isnan(self.speed), [spd.get(c, spd["unclassified"]) for c in self.road_class],
+                         self.speed)
+        mx, my = (self.x[self.u] + self.x[self.v]) / 2, (self.y[self.u] + self.y[self.v]) / 2
+        factor = terrain(mx, my) if terrain is not None else np.ones(len(mx))
+        minutes = self.length / np.maximum(speed * factor, 1e-6) * 60.0
+        key = hashlib.sha256(json.dumps([PREPARED_VERSION, self.checksum(), sorted(spd.items()),
+                                         hashlib.sha256(minutes.tobytes()).hexdigest(), snap_speed_kmh,
+                                         [list(map(float, k)) for k in keep]]).encode()).hexdigest()[:20]
+        path = Path(cache) / f"roads-{key}.npz" if cache is not None else None
+        if path is not None and path.exists():
+            try:
+                z = _read_entry(path, key)
+            except Exception as exc:  # whatever a damaged file raises (zip, zlib, pickle, EOF ...): rebuild
+                reason = str(exc).strip() if isinstance(exc, (_Damaged, zipfile.BadZipFile)) else ""
+                reason = reason or f"unreadable: {type(exc).__name__}"
+                cache_warning(f"road cache {path} was damaged ({reason}); rebuilt it")
+            else:
+                return PreparedNetwork(z["nx"], z["ny"], z["minutes"], z["km"], snap_speed_kmh, self.source,
+                                       z["eu"], z["ev"], z["emin"], z["elen"])
+        n = len(self.x)
+        keep_nodes = set(cKDTree(np.column_stack([self.x, self.y])).query(np.asarray(keep, float).reshape(-1, 2))[1]
+                         .tolist()) if len(keep) else set()
+        cu, cv, cmin, clen = collapse(n, self.u, self.v, minutes, self.length, keep_nodes)
+        used = np.unique(np.concatenate([cu, cv]))
+        remap = -np.ones(n, np.int64)
+        remap[used] = np.arange(len(used))
+        m = len(used)
+        u2, v2 = remap[cu], remap[cv]
+        g_min = _fastest(m, u2, v2, cmin)
+        # the length of the fastest of parallel edges: sort by time, keep the first of each pair
+        order = np.lexsort((cmin, v2, u2))
+        su, sv, sl = u2[order], v2[order], clen[order]
+        first = np.ones(len(su), bool)
+        first[1:] = (su[1:] != su[:-1]) | (sv[1:] != sv[:-1])
+        g_len = sparse.coo_matrix((np.concatenate([sl[first], sl[first]]),
+                                   (np.concatenate([su[first], sv[first]]), np.concatenate([sv[first], su[first]]))),
+                                  shape=(m, m)).tocsr()
+        n_comp, labels = csgraph.connected_components(g_min, directed=False)
+        if n_comp > 1:
+            sizes = np.bincount(labels)
+            raise _fail(self.source, f"the road network is not connected: {n_comp} separate parts (largest "
+                        f"{sizes.max()} of {m} junctions); expected every road reachable from every other")
+        d_min64, pred = csgraph.dijkstra(g_min, directed=False, return_predecessors=True)
+        d_min = d_min64.astype(np.float32)
+        d_len = route_lengths(d_min64, pred, g_len).astype(np.float32)
+        out = PreparedNetwork(self.x[used], self.y[used], d_min, d_len, snap_speed_kmh, self.source, u2, v2, cmin,
+                              clen)
+        if path is not None:
+            arrays = {"nx": out.x, "ny": out.y, "minutes": d_min, "km": d_len, "eu": u2, "ev": v2, "emin": cmin,
+                      "elen": clen}
+            try:
+                write_with(path, lambda tmp: np.savez(tmp, **arrays, key=np.array(key),
+                                                      sha256=np.array(_digest(arrays))), suffix=".npz")
+            except OSError as exc:
+                cache_warning(f"road cache {path.parent}: cannot write {path.name} ({exc.strerror or exc}); "
+                              "going on without the disk cache")
+        return out
+
+
+def collapse(n: int, u: np.ndarray, v: np.ndarray, minutes: np.ndarray, length: np.ndarray,
+             keep: set[int] = frozenset()) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[assignment]
+    """Replace chains through degree-2 nodes by single edges (times and lengths added). Parallel routes between
+    the same two junctions are all kept (a closure may close one and leave the other). Returns the edges between
+    the remaining nodes.
+
+    >>> collapse(4, np.array([0, 1, 2]), np.array([1, 2, 3]), np.ones(3), np.ones(3))
+    (array([0]), array([3]), array([3.]), array([3.]))
+    """
+    adj: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    for k, (a, b) in enumerate(zip(u.tolist(), v.tolist(), strict=True)):
+        adj[a].append((b, k))
+        adj[b].append((a, k))
+    degree = np.array([len(a) for a in adj])
+    junction = (degree != 2) | np.isin(np.arange(n), list(keep))
+    seen = np.zeros(len(u), bool)
+    found: list[tuple[int, int, float, float]] = []
+
+    def add(a: int, b: int, t: float, km: float) -> None:
+        if a != b:
+            found.append((min(a, b), max(a, b), t, km))
+
+    for start in np.flatnonzero(junction).tolist():
+        for nxt, k in adj[start]:
+            if seen[k]:
+                continue
+            seen[k] = True
+            t, km, node = float(minutes[k]), float(length[k]), nxt
+            while not junction[node]:
+                (n1, k1), (n2, k2) = adj[node]
+                nk, kk = (n2, k2) if k1 == k or seen[k1] else (n1, k1)
+                if seen[kk]:
+                    break
+                seen[kk] = True
+                t += float(minutes[kk])
+                km += float(length[kk])
+                node, k = nk, kk
+            add(start, node, t, km)
+    # rings made only of degree-2 nodes have no junction: keep one node of each as a junction
+    for k in np.flatnonzero(~seen).tolist():
+        if not seen[k]:
+            a, b = int(u[k]), int(v[k])
+            seen[k] = True
+            add(a, b, float(minutes[k]), float(length[k]))
+    found.sort()
+    return (np.array([k[0] for k in found], np.int64), np.array([k[1] for k in found], np.int64),
+            np.array([k[2] for k in found], float), np.array([k[3] for k in found], float))
+
+
+def _fastest(m: int, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> sparse.csr_matrix:
+    """Symmetric graph of ``m`` nodes keeping the smallest weight of parallel edges."""
+    order = np.lexsort((w, v, u))
+    u, v, w = u[order], v[order], w[order]
+    first = np.ones(len(u), bool)
+    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    u, v, w = u[first], v[first], w[first]
+    return sparse.coo_matrix((np.concatenate([w, w]), (np.concatenate([u, v]), np.concatenate([v, u]))),
+                             shape=(m, m)).tocsr()
+
+
+def route_lengths(times: np.ndarray, pred: np.ndarray, edge_km: sparse.csr_matrix) -> np.ndarray:
+    """Length of every fastest route, from dijkstra's predecessors, by pointer jumping (log n numpy steps)."""
+    m = times.shape[0]
+    rows = np.arange(m)[:, None]
+    parent = np.where(pred < 0, rows, pred)
+    dense = edge_km.toarray()
+    step = np.where(pred < 0, 0.0, dense[parent, np.arange(m)[None, :]])
+    total = step.copy()
+    jump = parent.copy()
+    for _ in range(max(1, int(np.ceil(np.log2(max(m, 2)))) + 1)):
+        total = total + total[rows, jump] * (jump != rows)
+        jump = jump[rows, jump]
+        if (jump == rows).all():
+            break
+    return total
+
+
+@dataclass
+class PreparedNetwork:
+    """Junctions (km), all-pairs shortest minutes and route km (float32), and the collapsed edges."""
+
+    x: np.ndarray
+    y: np.ndarray
+    minutes_matrix: np.ndarray
+    km_matrix: np.ndarray
+    snap_speed_kmh: float
+    source: str
+    eu: np.ndarray
+    ev: np.ndarray
+    emin: np.ndarray
+    elen: np.ndarray
+    _tree: Any = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._tree = cKDTree(np.column_stack([self.x, self.y]))
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def snap(self, x: float | np.ndarray, y: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest junction of each point, and the straight km to it."""
+        d, i = self._tree.query(np.column_stack([np.atleast_1d(x), np.atleast_1d(y)]))
+        return np.asarray(i, np.int64), np.asarray(d, float)
+
+    def snap_one(self, x: float, y: float) -> tuple[int, float]:
+        """Nearest junction of one point, and the straight km to it (no array overhead: trips call this)."""
+        d, i = self._tree.query((x, y))
+        return int(i), float(d)
+
+    def minutes(self, a: int, b: int) -> float:
+        """Shortest driving minutes between junctions ``a`` and ``b``."""
+        return float(self.minutes_matrix[a, b])
+
+    def km(self, a: int, b: int) -> float:
+        """Road km of the fastest route between junctions ``a`` and ``b``."""
+        return float(self.km_matrix[a, b])
+
+    def graph(self, closed: np.ndarray | None = None) -> sparse.csr_matrix:
+        """The junction graph (fastest minutes per pair) with the edges flagged in ``closed`` removed."""
+        keep = np.ones(len(self.eu), bool) if closed is None else ~closed
+        return _fastest(len(self.x), self.eu[keep], self.ev[keep], self.emin[keep])

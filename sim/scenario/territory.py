@@ -1,0 +1,31 @@
+"""A scenario's prepared road network: its ``travel.network`` file read, snapped and prepared once per process
+(and kept in the disk cache), with the depots and staging points kept as junctions."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sim.errors import Issue, ScenarioError
+from sim.inputs.roadcache import prepared_network
+from sim.inputs.roads import PreparedNetwork
+from sim.scenario.schema import Scenario
+
+
+def load_network(sc: Scenario) -> PreparedNetwork:
+    """The scenario's prepared road network (ScenarioError if the file is missing, broken or disconnected)."""
+
+    t = sc.travel
+    assert t.network is not None
+    path = sc.path_of(t.network)
+    try:
+        st = os.stat(path)
+    except OSError:
+        raise ScenarioError(str(path), [Issue((), "file not found; expected a GeoJSON or GraphML road network")]) \
+            from None
+    keep = [tuple(d.location) for d in sc.depots.values()] + [
+        tuple(p) for d in sc.depots.values() for g in d.units for p in g.staging]
+    return prepared_network(str(Path(path).resolve()), st.st_mtime_ns, st.st_size, t.units, t.origin,
+                     tuple(sorted(t.speeds.items())), tuple(z.area.shape() for z in sc.zones.values()),
+                     tuple(t.terrain.get(z, 1.0) for z in sc.zones), t.snap_speed_kmh,
+                     tuple((float(a), float(b)) for a, b in keep))
