@@ -3,7 +3,7 @@ speed-up of two workers over one, and how the cost per fault scales with faults 
 
     .venv/bin/python benchmarks/reference.py [--quick]
 
-Prints every figure; the README records one run. Timings are medians of repeated runs (wall clock).
+Prints every figure; docs/tests.md records one run. Timings are medians of repeated runs (wall clock).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Figures shown in the README, made from the sample log and the default scenario with the package's own code.
+"""Figures shown in the guides (docs/), made from the sample log and the default scenario with the package's own code.
 
 Run with `make figures`; needs Debian's chromium (headless) to turn the plotly HTML into a PNG. The PNGs are
 committed, so neither the tests nor `make run` need a browser.

@@ -10,12 +10,38 @@ Data flows one way: scenario -> model -> records -> metrics -> results.
 True
 """
 
-from sim.errors import InputError, Issue, ScenarioError
-from sim.experiments.runner import run
-from sim.output.results import Result, package_version
-from sim.scenario.loading import load_scenario, scenario_dict
-from sim.scenario.schema import Scenario
+from __future__ import annotations
 
-__version__ = package_version()
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+from sim.errors import InputError, Issue, ScenarioError
+
+if TYPE_CHECKING:
+    from sim.experiments.runner import run
+    from sim.output.results import Result
+    from sim.scenario.loading import load_scenario, scenario_dict
+    from sim.scenario.schema import Scenario
+
+# The public API is imported on first use (PEP 562): ``import sim`` (and the pytest plugin, and ``stormcrew
+# --help``) do not pay for numpy, pandas, scipy and SimPy until a name that needs them is asked for.
+_LAZY = {"run": "sim.experiments.runner", "Result": "sim.output.results", "load_scenario": "sim.scenario.loading",
+         "scenario_dict": "sim.scenario.loading", "Scenario": "sim.scenario.schema"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+try:
+    __version__ = version("stormcrew")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
 __all__ = ["InputError", "Issue", "Result", "Scenario", "ScenarioError", "load_scenario", "run", "scenario_dict",
            "__version__"]

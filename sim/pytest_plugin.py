@@ -3,7 +3,7 @@
 Installed with stormcrew (entry point ``pytest11``), so in any project where stormcrew is installed::
 
     def test_night_roster_keeps_the_promise(stormcrew):
-        stormcrew.check("scenarios/night_roster.yaml").assert_passed()
+        stormcrew.check("scenarios/levers/night_roster.yaml").assert_passed()
 
     def test_urban_response(stormcrew):
         res = stormcrew.run("scenarios/storm_season.yaml", replications=10)
@@ -13,12 +13,16 @@ Installed with stormcrew (entry point ``pytest11``), so in any project where sto
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from sim.experiments.check import CheckReport, check
-from sim.experiments.runner import run
-from sim.output.results import Result
+if TYPE_CHECKING:
+    from sim.experiments.check import CheckReport
+    from sim.output.results import Result
+
+# pytest loads this plugin into every session of a project where stormcrew is installed (and before coverage
+# starts), so stormcrew itself is imported only when a test uses the fixture.
 
 
 class StormcrewFixture:
@@ -29,11 +33,15 @@ class StormcrewFixture:
 
     def check(self, *paths: str | Path, baselines: str | Path | None = None) -> CheckReport:
         """Run the ``expect:`` sections of the scenarios at ``paths`` (files or folders)."""
+        from sim.experiments.check import check  # noqa: PLC0415 (see the top)
+
         return check([Path(p) for p in paths], workers=self.workers,
                      baselines=None if baselines is None else Path(baselines))
 
     def run(self, scenario: str | Path | dict, replications: int | None = None, seed: int | None = None) -> Result:
         """Run a scenario and return its Result."""
+        from sim.experiments.runner import run  # noqa: PLC0415 (see the top)
+
         return run(scenario, replications=replications, seed=seed, workers=self.workers)
 
 

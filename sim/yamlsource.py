@@ -111,7 +111,7 @@ class _Loader(yaml.SafeLoader):
 
     # -- limits, checked while composing so that an oversized document is not parsed to its end.
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         event = self.peek_event()
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent):
@@ -138,9 +138,10 @@ class _Loader(yaml.SafeLoader):
         self._deepest = max(outer, self._deepest)
         return node
 
-    def _compose_alias(self, event: yaml.AliasEvent, parent: yaml.Node | None, index: Any) -> yaml.Node:
+    def _compose_alias(self, event: yaml.AliasEvent, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         """An alias counts as a copy of its value: its nodes and its levels."""
-        line = event.start_mark.line + 1
+        line = event.start_mark.line + 1 if event.start_mark is not None else None
+        assert event.anchor is not None  # an alias always names its anchor
         if event.anchor in self._open:  # the value would contain itself, without end
             raise _Refused(Issue((), f"alias *{event.anchor} is inside the value &{event.anchor} it repeats (a "
                                      "recursive alias); expected aliases only after their value ends", line))
@@ -153,7 +154,7 @@ class _Loader(yaml.SafeLoader):
         self._deepest = max(self._deepest, self._depth + levels)
         return node
 
-    def _count(self, nodes: int, line: int, alias: str | None = None) -> None:
+    def _count(self, nodes: int, line: int | None, alias: str | None = None) -> None:
         self._total += nodes
         if self._total <= MAX_NODES:
             return
@@ -247,7 +248,7 @@ def _walk(root: yaml.Node, loader: _Loader) -> tuple[dict[Path_, int], list[Issu
             for i, item in enumerate(node.value):
                 lines[path + (i,)] = _line(item)
                 stack.append((item, path + (i,)))
-        elif problem := _scalar_problem(node, loader):
+        elif isinstance(node, yaml.ScalarNode) and (problem := _scalar_problem(node, loader)):
             issues.append(Issue(path, problem, _line(node)))
     return lines, sorted(issues, key=lambda i: i.line or 0)
 

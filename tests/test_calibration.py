@@ -1,4 +1,4 @@
-"""The default utility against a real one (README, "Calibration: the default utility against a real one").
+"""The default utility against a real one (docs/storms-and-fitting.md, "Calibration").
 
 The default season must land in the ranges that published figures and the sample Western Massachusetts log set
 (not on the log's exact numbers: the domain notes forbid tuning to it), and behave like a utility: in calm weather
@@ -23,7 +23,7 @@ SEED = 20260601
 REPLICATIONS = 24  # storm days are few and their restore times move together: 24 seasons hold the storm-day median
 # within about +-0.8 h of its long-run value (3.7 h), 10 seasons within about +-1.3 h
 
-RANGES = {  # figure: (low, high), the README's table
+RANGES = {  # figure: (low, high), the calibration guide's table
     "calm-day median restore, h": (1.2, 2.2),
     "storm-day median restore, h": (2.5, 6.0),
     "ieee.all.CAIDI, min": (90.0, 240.0),

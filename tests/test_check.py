@@ -13,7 +13,7 @@ import yaml
 import sim
 from sim.cli import main
 from sim.experiments.check import check, judge
-from tests.conftest import DEFAULT_SCENARIO, with_crews
+from tests.conftest import DEFAULT_SCENARIO
 
 BASE = sim.scenario_dict(DEFAULT_SCENARIO, relative_to=None)  # written to other folders: absolute paths
 BASE["horizon"] = "30 d"

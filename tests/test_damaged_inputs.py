@@ -378,7 +378,8 @@ def test_another_scenarios_baseline_is_exit_2(tmp_path: Path, capsys: pytest.Cap
     assert _check(tmp_path, other, "--update-baseline") == 0
     (tmp_path / "baselines" / "other.json").rename(tmp_path / "baselines" / "small.json")
     capsys.readouterr()
-    monkeypatch.setattr("sim.experiments.check.run_many", lambda *a, **k: pytest.fail("ran before checking the baseline"))
+    monkeypatch.setattr("sim.experiments.check.run_many", lambda *a, **k: pytest.fail(
+        "ran before checking the baseline"))
     assert _check(tmp_path, _scenario(tmp_path)) == 2
     err = capsys.readouterr().err
     path = tmp_path / "baselines" / "small.json"

@@ -367,7 +367,8 @@ def test_update_baseline_claims_its_folder_before_anything_runs(tmp_path: Path, 
     assert main(["run", str(scenario), "-n", "2", "--out", str(run_folder)]) == 0
     before = _snapshot(run_folder)
     junit = str(tmp_path / "junit.xml")
-    monkeypatch.setattr("sim.experiments.check.run_many", lambda *a, **k: pytest.fail("ran before the folder was checked"))
+    monkeypatch.setattr("sim.experiments.check.run_many", lambda *a, **k: pytest.fail(
+        "ran before the folder was checked"))
     assert main(["check", str(scenario), "--baselines", str(run_folder), "--update-baseline", "--junit", junit]) == 2
     assert "holds stormcrew run output" in capsys.readouterr().err
     assert _snapshot(run_folder) == before
@@ -425,7 +426,8 @@ def test_a_baseline_with_a_number_too_large_for_a_float_is_refused_before_runnin
     baselines.mkdir()
     (baselines / "small.json").write_text('{"meta": {"scenario": "small"}, "figures": {"all.arrive": '
                                           '{"mean": 1' + "0" * 400 + ', "sd": 0, "n": 2}}}')
-    monkeypatch.setattr("sim.experiments.check.run_many", lambda *a, **k: pytest.fail("ran before the baseline was checked"))
+    monkeypatch.setattr("sim.experiments.check.run_many", lambda *a, **k: pytest.fail(
+        "ran before the baseline was checked"))
     assert main(["check", str(scenario), "--baselines", str(baselines), "--junit", str(tmp_path / "j.xml")]) == 2
     err = capsys.readouterr().err
     assert "small.json" in err and "expected numbers mean" in err and "Traceback" not in err

@@ -167,7 +167,7 @@ def test_an_alias_bomb_is_refused_quickly(tmp_path: Path, capsys: pytest.Capture
     # ten times, 111,111 values, so reading stops on e's line
     names = "abcdef"
     text = GOOD + "a: &a [" + ", ".join(["lol"] * 10) + "]\n" + "".join(
-        f"{n}: &{n} [{', '.join(['*' + p] * 10)}]\n" for p, n in zip(names, names[1:]))
+        f"{n}: &{n} [{', '.join(['*' + p] * 10)}]\n" for p, n in zip(names, names[1:], strict=False))
     t0 = time.perf_counter()
     err = _refused(tmp_path / "bomb.yaml", text, capsys)
     assert time.perf_counter() - t0 < 1.0

@@ -21,13 +21,14 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
 from sim.engine.faults import FaultTable
 from sim.engine.jobs import ASSIGNED, CLAIMED, NONE, WAITING, Job
+from sim.engine.policies import DivertRule, Order, oldest
 from sim.engine.records import Records
 from sim.engine.travel import Travel
 from sim.engine.units import Unit
@@ -96,13 +97,15 @@ class IdlePool:
 
 @dataclass(frozen=True)
 class Policy:
-    """How waiting faults are ordered, and the divert rules for vans."""
+    """How waiting faults are ordered (an ``Order`` of ``sim.engine.policies``), when a waiting fault is escalated
+    (minutes since its report; None: never), how long a fault needing several specialists is held back before each
+    goes as it comes free (minutes; inf: never), and which vans on their way may be diverted (a ``DivertRule``;
+    None: none)."""
 
-    order: str = "oldest"
-    weights: dict[str, float] = field(default_factory=dict)
+    order: Order = oldest
     escalate_after: float | None = None
     hold_back: float = 120.0
-    divert: tuple[tuple[frozenset[int], frozenset[int]], ...] = ()  # (from types, to types); -1 means any
+    divert: DivertRule | None = None
 
 
 class DispatchCentre:
@@ -147,20 +150,7 @@ class DispatchCentre:
     # ------------------------------------------------------------ ordering
 
     def _key(self, fault: int, escalated: bool = False) -> tuple[float, ...]:
-        f, p = self.faults, self.policy
-        if p.order == "most_customers":
-            base: tuple[float, ...] = (-float(f.customers[fault]), fault)
-        elif p.order == "critical_first":
-            base = (-float(f.critical[fault]), fault)
-        elif p.order == "score":
-            w = p.weights
-            # customers + critical + hours waited: now cancels between two faults, so the order is fixed
-            score = (w.get("customers", 0.0) * float(f.customers[fault]) + w.get("critical", 0.0)
-                     * float(f.critical[fault]) - w.get("waiting_h", 0.0) * float(f.reported[fault]) / 60.0)
-            base = (-score, fault)
-        else:
-            base = (float(fault),)  # fault ids follow report order
-        return (0.0 if escalated else 1.0, *base)
+        return (0.0 if escalated else 1.0, *self.policy.order(self.faults, fault))
 
     def _push(self, fault: int, mask: int) -> None:
         self.version[fault] += 1
@@ -453,13 +443,12 @@ class DispatchCentre:
 
     def _divert_van(self, fault: int, now: float) -> bool:
         """Divert a van already on its way elsewhere, if a rule allows it and it is the soonest; True if done."""
-        if not self.policy.divert:
+        rule = self.policy.divert
+        if rule is None:
             return False
-        new_type = self.ftype[fault]
         best, best_t = None, math.inf
         for van in self.en_route_vans.values():
-            old_type = self.ftype[van.target]
-            if not any((-1 in a or old_type in a) and (-1 in b or new_type in b) for a, b in self.policy.divert):
+            if not rule(self.faults, van.target, fault):
                 continue
             if self.fzone[fault] not in van.serves:
                 continue

@@ -18,10 +18,12 @@ import simpy
 from sim.engine.dispatch import WAITING, DispatchCentre, Policy
 from sim.engine.duty import Duty
 from sim.engine.faults import FaultTable, generate
+from sim.engine.policies import ORDERS, DivertRule, Order, by_types, score
 from sim.engine.records import Records, UnitInfo
 from sim.engine.travel import Travel, make_travel
 from sim.engine.units import Unit
 from sim.engine.weather import minutes_since
+from sim.plugins import load_function
 from sim.scenario.schema import Scenario
 from sim.streams import stream
 
@@ -253,9 +255,20 @@ def _policy(sc: Scenario) -> Policy:
         return frozenset(-1 if n == "any" else types.index(n) for n in names)
 
     d = sc.dispatch
-    return Policy(d.order, {str(k): v for k, v in d.weights.items()}, d.escalate_after,
-                  math.inf if d.hold_back is None else d.hold_back,
-                  tuple((ids(r.from_types), ids(r.to_types)) for r in d.divert))
+    folder = str(sc.path_of(""))
+    order: Order
+    if d.order == "score":
+        order = score({str(k): v for k, v in d.weights.items()})
+    elif d.order in ORDERS:
+        order = ORDERS[d.order]
+    else:
+        order = load_function(d.order, folder)  # type: ignore[assignment]  # checked when the scenario was read
+    divert: DivertRule | None
+    if isinstance(d.divert, str):
+        divert = load_function(d.divert, folder)  # type: ignore[assignment]
+    else:
+        divert = by_types(tuple((ids(r.from_types), ids(r.to_types)) for r in d.divert)) if d.divert else None
+    return Policy(order, d.escalate_after, math.inf if d.hold_back is None else d.hold_back, divert)
 
 
 def simulate(sc: Scenario, seed: int, replication: int) -> Records:

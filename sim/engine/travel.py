@@ -5,7 +5,7 @@ Two models answer ``trip(x0, y0, z0, x1, y1, z1, now) -> (km, minutes, special_c
 
 - straight lines: road km = straight km x circuity; half of the way is driven at the origin zone's speed and half
   at the destination zone's, so a trip into the mountains is slowed by mountain roads;
-- a road network (sim.roads): each end snaps to its nearest junction, the snap distance is driven slowly, and the
+- a road network (sim.inputs.roads): each end snaps to its nearest junction, the snap distance is driven slowly, and the
   shortest time between the junctions comes from the prepared all-pairs table.
 
 A storm with ``slowdown`` < 1 divides the speed of trips ending inside its footprint (within two radii of its
@@ -181,7 +181,7 @@ class RoadTravel(Travel):
             if g is None:
                 closed = np.zeros(len(self.net.eu), bool)
                 for k in active:
-                    closed |= self.storms[k].closed  # type: ignore[operator]
+                    closed |= self.storms[k].closed
                 g = self._graphs[act] = self.net.graph(closed)
             row = csgraph.dijkstra(g, directed=False, indices=[a])[0]
             self._detours[(act, a)] = row

@@ -191,7 +191,7 @@ def baseline_figures(result: Result) -> dict[str, dict[str, float]]:
     return out
 
 
-def compare(name: str, baseline: dict[str, Any], result: Result, confidence: float) -> tuple[list[Move], int]:
+def against_baseline(name: str, baseline: dict[str, Any], result: Result, confidence: float) -> tuple[list[Move], int]:
     """Figures of ``result`` that moved beyond the interval of their difference from ``baseline``."""
     now = baseline_figures(result)
     common = [f for f in baseline["figures"] if f in now]
@@ -333,7 +333,7 @@ def _judge_all(report: CheckReport, scenarios: list[Scenario], results: list[Res
             report.written.append(path)
         elif sc.name in stored:
             base = stored[sc.name]
-            moves, k = compare(sc.name, base, res, sc.expect.confidence)
+            moves, k = against_baseline(sc.name, base, res, sc.expect.confidence)
             report.moves += moves
             report.compared[sc.name] = k
             if k == 0:

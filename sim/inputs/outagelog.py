@@ -1,7 +1,7 @@
 """Historical outage logs: read a CSV of past outages, map its columns, report and drop bad rows (never silently).
 
 A log has one row per outage: when it began, how long it lasted (hours), where (longitude/latitude or km), and
-optionally its cause and the customers it cut off. Column names are mapped with :class:`sim.inputs.outagelog.LogColumns`.
+optionally its cause and the customers it cut off. Column names are mapped with :class:`LogColumns`.
 
 >>> import io
 >>> text = "time_out,duration_h,longitude,latitude\\n2017-10-30 02:00,3.5,-72.6,42.3\\nyesterday,1,-72.6,42.3\\n"

@@ -134,8 +134,7 @@ class OutputFolder:
         taken for one)."""
         for tag in (TMP, OLD):
             prefix = self._hidden(tag)
-            for p in self.path.parent.glob(glob_escape(prefix) + "?" * 8):
-                yield p
+            yield from self.path.parent.glob(glob_escape(prefix) + "?" * 8)
 
     # ------------------------------------------------------------ claiming
     def _check(self) -> None:

@@ -43,7 +43,8 @@ _COLOURS = {"travel": "#4C78A8", "work": "#F58518", "return": "#B0B0B0", "wait":
 def _page(title: str, sections: list[tuple[str, str]]) -> str:
     body = "\n".join(f"<section><h2>{html.escape(h)}</h2>{content}</section>" for h, content in sections)
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="generator" content="stormcrew"><title>{html.escape(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="generator" content="stormcrew">
+<title>{html.escape(title)}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:1.5em;color:#222}} section{{margin-bottom:2em}}
 table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}
 th:first-child,td:first-child{{text-align:left}} .note{{color:#555;font-size:90%}}</style>

@@ -142,7 +142,7 @@ def cross_check(sc: Scenario) -> list[Issue]:
             issues.append(Issue(path, f"no units serving zone {zone!r} have together the skills {sorted(need)} "
                                 f"that {ftype!r} needs (missing {sorted(need - have)})"))
     groups = sc.unit_groups()
-    for i, rule in enumerate(sc.dispatch.divert):
+    for i, rule in enumerate(sc.dispatch.divert if isinstance(sc.dispatch.divert, list) else []):
         for key in ("from_types", "to_types"):
             for j, name in enumerate(getattr(rule, key)):
                 if name != "any":

@@ -3,17 +3,35 @@ seasonal staff, the dispatch rules, mutual aid and pre-staging."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     Field,
     model_validator,
 )
 
 from sim.bounds import MAX_COST, MAX_UNITS
 from sim.distributions import Distribution
+from sim.plugins import SPEC
 from sim.scenario.fields import XY, Clock, Factor, Minutes, MinutesOrZero, Strict, When
 
+ORDER_NAMES = ("oldest", "most_customers", "critical_first", "score")
+"""The built-in dispatch orders (``sim.engine.policies``); a planner's own is named ``module:function``."""
+
+
+def _function_name(value: str) -> str:
+    if not re.match(SPEC, value):
+        raise ValueError(f"expected a function of your own as 'module:function', got {value!r}")
+    return value
+
+
+def _order_name(value: str) -> str:
+    if value in ORDER_NAMES or re.match(SPEC, value):
+        return value
+    raise ValueError(f"expected one of {', '.join(ORDER_NAMES)} or a function of your own as 'module:function', "
+                     f"got {value!r}")
 
 class Shift(Strict):
     """``count`` units on duty every day from ``start`` to ``end`` (crossing midnight when end < start). On-call
@@ -93,7 +111,8 @@ class Depot(Strict):
 class Divert(Strict):
     """A van heading to a fault of a type in ``from_types`` may be diverted to a new fault of a type in
     ``to_types`` when it can be there sooner than any idle van; the bumped fault goes back to the queue. ``any``
-    matches every type."""
+    matches every type. Instead of a list of rules, ``dispatch.divert`` may name a planner's own rule as
+    ``module:function``."""
 
     from_types: list[str] = Field(min_length=1)
     to_types: list[str] = Field(min_length=1)
@@ -102,18 +121,19 @@ class Divert(Strict):
 class Dispatch(Strict):
     """The dispatch centre's policy. A new fault gets the idle capable unit(s) that can be there soonest; a unit
     that comes free takes the waiting fault first in ``order``: ``oldest``, ``most_customers``, ``critical_first``
-    or ``score`` (``weights`` x customers, critical customers, hours waited). A fault still waiting after
-    ``escalate_after`` minutes goes ahead of every fault that is not escalated. A fault that needs several
-    specialist crews gets them together: none is sent (each takes other work meanwhile) until all its skills are
-    free, or until it has waited ``hold_back`` (then each goes as it comes free and waits on site for the others;
-    0: always so; null: never).
+    or ``score`` (``weights`` x customers, critical customers, hours waited), or a planner's own function
+    ``module:function`` (``sim.engine.policies``; the module beside the scenario file or on the Python path).
+    A fault still waiting after ``escalate_after`` minutes goes ahead of every fault that is not escalated. A fault
+    that needs several specialist crews gets them together: none is sent (each takes other work meanwhile) until all
+    its skills are free, or until it has waited ``hold_back`` (then each goes as it comes free and waits on site for
+    the others; 0: always so; null: never).
 
     The promise's clock starts with the customer's call: taking the call and deciding takes ``call_handling``
     minutes (a distribution), queued for one of ``call_takers`` call takers when that is stated (in a storm the
     calls wait for them); a unit leaving from its depot needs ``turnout`` minutes to get rolling (an on-call unit
     at home its ``callout`` instead; a unit already out, none)."""
 
-    order: Literal["oldest", "most_customers", "critical_first", "score"] = "oldest"
+    order: Annotated[str, AfterValidator(_order_name)] = "oldest"
     weights: dict[Literal["customers", "critical", "waiting_h"], Annotated[float, Field(ge=-MAX_COST, le=MAX_COST)]] \
         = Field(default_factory=dict)
     escalate_after: Minutes | None = None
@@ -121,7 +141,7 @@ class Dispatch(Strict):
     call_handling: Distribution | None = None
     call_takers: int | None = Field(default=None, ge=1, le=MAX_UNITS)
     turnout: MinutesOrZero = 0.0
-    divert: list[Divert] = Field(default_factory=list)
+    divert: list[Divert] | Annotated[str, AfterValidator(_function_name)] = Field(default_factory=list)
 
 
 class MutualAid(Strict):

@@ -42,7 +42,8 @@ within the limit by any means (a van's temporary restoration included); ``restor
 within it. ``temporary`` is the share of faults temporarily restored before their repair, ``temporary_h_mean``
 the mean hours from that to the repair, ``triage_miss`` the share where a van sent to repair alone found it
 could not, ``switched_customers`` the share of customers whose supply came back by switching to another feeder
-before the repair (``restore_customers`` counts each customer when its own supply came back). ``special_cause`` counts faults with a recorded special cause (they are in the other figures too)."""
+before the repair (``restore_customers`` counts each customer when its own supply came back). ``special_cause``
+counts faults with a recorded special cause (they are in the other figures too)."""
 
 
 MED_INDICES = ("SAIFI", "SAIDI", "CAIDI")

@@ -18,7 +18,9 @@ from sim.inputs.files import file_problem
 from sim.inputs.gis import resolve
 from sim.inputs.history import read_history_cached
 from sim.inputs.outagelog import read_log_cached
+from sim.plugins import load_function
 from sim.scenario.checks import cross_check, fill_defaults
+from sim.scenario.crews import ORDER_NAMES
 from sim.scenario.derived import variant
 from sim.scenario.messages import by_line, issue_at, issues_of
 from sim.scenario.schema import Scenario
@@ -110,6 +112,14 @@ def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario,
     if post:
         raise ScenarioError(doc.source, by_line(post))
     sc._base_dir = str(base_dir if base_dir is not None else ".")
+    d = sc.dispatch
+    own: list[tuple[tuple[str, ...], str]] = [(("dispatch", "order"), d.order)] if d.order not in ORDER_NAMES else []
+    own += [(("dispatch", "divert"), d.divert)] if isinstance(d.divert, str) else []
+    for where, name in own:  # a planner's own policy: it must import now, not in a worker mid-run
+        try:
+            load_function(name, sc._base_dir)
+        except ValueError as exc:
+            raise ScenarioError(doc.source, [issue_at(doc, where, str(exc))]) from None
     if sc.travel.model == "road_network":
         at = ("travel", "network")
         problem = file_problem(sc.path_of(sc.travel.network or ""), MAX_NETWORK_BYTES)
@@ -122,22 +132,22 @@ def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario,
             raise ScenarioError(doc.source, [Issue(at, f"{i.message} in {exc.source}", doc.line_of(at))
                                              for i in exc.issues]) from None
     if sc.reliability.t_med is not None and sc.reliability.t_med.days is not None:
-        where = ("reliability", "t_med", "days")
+        days: tuple[str, ...] = ("reliability", "t_med", "days")
         try:
             read_history_cached(sc.path_of(sc.reliability.t_med.days))
         except ScenarioError as exc:
-            raise ScenarioError(doc.source, [issue_at(doc, where, f"{i.message} in {exc.source}"
+            raise ScenarioError(doc.source, [issue_at(doc, days, f"{i.message} in {exc.source}"
                                                  + (f" at its line {i.line}" if i.line else "")) for i in exc.issues]) \
                 from None
     if sc.variants:
         check_variants(sc, doc)
     if sc.arrivals.replay is not None:
-        where = ("arrivals", "replay", "log")
+        log_at: tuple[str, ...] = ("arrivals", "replay", "log")
         try:
             read_log_cached(sc.path_of(sc.arrivals.replay.log), sc.arrivals.replay.columns)
         except ScenarioError as exc:
-            raise ScenarioError(doc.source, [Issue(where, f"{i.message} in {exc.source}"
-                                                   + (f" at its line {i.line}" if i.line else ""), doc.line_of(where))
+            raise ScenarioError(doc.source, [Issue(log_at, f"{i.message} in {exc.source}"
+                                                   + (f" at its line {i.line}" if i.line else ""), doc.line_of(log_at))
                                              for i in exc.issues]) from None
     return sc
 

@@ -169,7 +169,7 @@ class FaultType(Strict):
     switching: Switching | None = None
 
 
-class Travel(Strict):
+class TravelSettings(Strict):
     """How units drive. ``straight_line``: distance x circuity, half the way at each end's zone speed.
     ``road_network``: shortest routes over the roads of ``network`` (GeoJSON LineStrings or an OSMnx GraphML
     file, relative to the scenario file; coordinates in degrees, projected around ``origin``, or in metres),
@@ -188,7 +188,7 @@ class Travel(Strict):
     variability: Distribution | None = None
 
     @model_validator(mode="after")
-    def _network_given(self) -> Travel:
+    def _network_given(self) -> TravelSettings:
         if self.model == "road_network" and not self.network:
             raise ValueError("model road_network needs network: a GeoJSON or GraphML file of roads")
         return self
@@ -208,7 +208,7 @@ class Scenario(Strict):
     fault_types: dict[str, FaultType] = Field(min_length=1)
     arrivals: Arrivals
     depots: dict[str, Depot] = Field(min_length=1)
-    travel: Travel = Travel()
+    travel: TravelSettings = TravelSettings()
     dispatch: Dispatch = Dispatch()
     mutual_aid: MutualAid | None = None
     prestage: Prestage | None = None
