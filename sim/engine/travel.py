@@ -127,7 +127,8 @@ class RoadTravel(Travel):
         self.net = net
         self.snap_pace = 60.0 / snap_speed_kmh
         self._snaps: dict[tuple[float, float], tuple[int, float]] = {}
-        self._detours: dict[tuple[tuple[int, ...], int], np.ndarray] = {}
+        # per set of closures and source junction: minutes to every junction and each one's predecessor
+        self._detours: dict[tuple[tuple[int, ...], int], tuple[np.ndarray, np.ndarray]] = {}
         self._graphs: dict[tuple[int, ...], Any] = {}  # the graph without the roads each set of storms closed
 
     def snap(self, x: float, y: float) -> tuple[int, float]:
@@ -147,13 +148,14 @@ class RoadTravel(Travel):
 
     def estimate(self, x0: float, y0: float, z0: int, x1: float, y1: float, z1: int, now: float) -> float:
         a, b, _, snap_t = self._base(x0, y0, x1, y1)
-        wait, drive, _ = self._route(a, b, x1, y1, now)
+        wait, drive, _, _ = self._route(a, b, x1, y1, now)
         return wait + snap_t + drive
 
-    def _route(self, a: int, b: int, x1: float, y1: float, now: float) -> tuple[float, float, str]:
-        """(minutes waiting for a road to reopen, minutes driving between the junctions, special cause)."""
+    def _route(self, a: int, b: int, x1: float, y1: float, now: float) -> tuple[float, float, str, float]:
+        """(minutes waiting for a road to reopen, minutes driving between the junctions, special cause, road km
+        between the junctions: of the detour when closed roads force one)."""
         drive = float(self.net.minutes_matrix[a, b])
-        cause, wait = "", 0.0
+        cause, wait, km = "", 0.0, math.nan
         if self.storms:
             closed_t = self._closed_time(a, b, now)
             if closed_t is not None and closed_t > drive + 1e-9:
@@ -162,9 +164,24 @@ class RoadTravel(Travel):
                     wait = min(self.storms[k].reopen for k in self._active_closures(now + wait)) - now
                     again = self._closed_time(a, b, now + wait)
                     closed_t = float(self.net.minutes_matrix[a, b]) if again is None else again
+                if closed_t > drive + 1e-9:
+                    km = self._detour_km(a, b, now + wait)
                 drive = closed_t
             drive /= self._storm_factor(x1, y1, now + wait)
-        return wait, drive, cause
+        return wait, drive, cause, float(self.net.km_matrix[a, b]) if math.isnan(km) else km
+
+    def _detour_km(self, a: int, b: int, now: float) -> float:
+        """Road km of the fastest route a -> b around the roads closed at ``now`` (walked back from b along the
+        predecessors of the detour search)."""
+        act = tuple(self._active_closures(now))
+        _, pred = self._detours[(act, a)]
+        km_of = self._graphs[act][1]
+        total, node = 0.0, b
+        while node != a:
+            prev = int(pred[node])
+            total += float(km_of[prev, node])
+            node = prev
+        return total
 
     def _active_closures(self, now: float) -> list[int]:
         return [k for k, s in enumerate(self.storms) if s.closed is not None and s.start <= now < s.reopen]
@@ -175,24 +192,23 @@ class RoadTravel(Travel):
         if not active:
             return None
         act = tuple(active)
-        row = self._detours.get((act, a))
-        if row is None:
-            g = self._graphs.get(act)
-            if g is None:
+        hit = self._detours.get((act, a))
+        if hit is None:
+            graphs = self._graphs.get(act)
+            if graphs is None:
                 closed = np.zeros(len(self.net.eu), bool)
                 for k in active:
                     closed |= self.storms[k].closed
-                g = self._graphs[act] = self.net.graph(closed)
-            row = csgraph.dijkstra(g, directed=False, indices=[a])[0]
-            self._detours[(act, a)] = row
-        return float(row[b])
+                graphs = self._graphs[act] = (self.net.graph(closed), self.net.graph_km(closed).todok())
+            dist, pred = csgraph.dijkstra(graphs[0], directed=False, indices=[a], return_predecessors=True)
+            hit = self._detours[(act, a)] = (dist[0], pred[0])
+        return float(hit[0][b])
 
     def trip(self, x0: float, y0: float, z0: int, x1: float, y1: float, z1: int,
              now: float) -> tuple[float, float, str]:
         a, b, snap_km, snap_t = self._base(x0, y0, x1, y1)
-        km = snap_km + float(self.net.km_matrix[a, b])
-        wait, drive, cause = self._route(a, b, x1, y1, now)
-        return km, wait + self._vary(snap_t + drive), cause
+        wait, drive, cause, km = self._route(a, b, x1, y1, now)
+        return snap_km + km, wait + self._vary(snap_t + drive), cause
 
 
 def make_travel(sc: Scenario, faults: FaultTable, seed: int, replication: int) -> Travel:

@@ -167,6 +167,8 @@ class Unit:
                 if self.on_since is not None:
                     rec.duty_end(self.index, env.now)
                     self.on_since = None
+                if self._leg is None:  # a job ran past the shift: the crew goes home, as after a fatigue rest starts
+                    self._drive_home(env.now)
                 if until == math.inf:
                     return
                 yield env.timeout(until - env.now)

@@ -373,14 +373,17 @@ def collapse(n: int, u: np.ndarray, v: np.ndarray, minutes: np.ndarray, length: 
             np.array([k[2] for k in found], float), np.array([k[3] for k in found], float))
 
 
-def _fastest(m: int, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> sparse.csr_matrix:
-    """Symmetric graph of ``m`` nodes keeping the smallest weight of parallel edges."""
+def _fastest(m: int, u: np.ndarray, v: np.ndarray, w: np.ndarray,
+             value: np.ndarray | None = None) -> sparse.csr_matrix:
+    """Symmetric graph of ``m`` nodes keeping the smallest weight of parallel edges; with ``value``, the matrix
+    holds that edge's ``value`` (its km) instead of its weight."""
     order = np.lexsort((w, v, u))
     u, v, w = u[order], v[order], w[order]
     first = np.ones(len(u), bool)
     first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    u, v, w = u[first], v[first], w[first]
-    return sparse.coo_matrix((np.concatenate([w, w]), (np.concatenate([u, v]), np.concatenate([v, u]))),
+    out = (w if value is None else value[order])[first]
+    u, v = u[first], v[first]
+    return sparse.coo_matrix((np.concatenate([out, out]), (np.concatenate([u, v]), np.concatenate([v, u]))),
                              shape=(m, m)).tocsr()
 
 
@@ -445,3 +448,8 @@ class PreparedNetwork:
         """The junction graph (fastest minutes per pair) with the edges flagged in ``closed`` removed."""
         keep = np.ones(len(self.eu), bool) if closed is None else ~closed
         return _fastest(len(self.x), self.eu[keep], self.ev[keep], self.emin[keep])
+
+    def graph_km(self, closed: np.ndarray | None = None) -> sparse.csr_matrix:
+        """The km of the edges ``graph(closed)`` keeps (of parallel edges, the fastest one's)."""
+        keep = np.ones(len(self.eu), bool) if closed is None else ~closed
+        return _fastest(len(self.x), self.eu[keep], self.ev[keep], self.emin[keep], self.elen[keep])

@@ -216,9 +216,6 @@ def test_closed_road_forces_the_detour(roads: PreparedNetwork) -> None:
     assert t.trip(*A, 0, *B, 0, 200.0)[1:] == (pytest.approx(10.0), "")
 
 
-@pytest.mark.xfail(strict=True, reason="RoadTravel.trip reports the km of the open network's fastest route "
-                                       "(km_matrix) even when a closure forces a detour: the detour's 40 km are "
-                                       "logged as 20 (units' distance_km is understated)")
 def test_closed_road_detour_km_are_the_detours(roads: PreparedNetwork) -> None:
     """B-C closed: A -> C goes A-D-E-C, 10 + 20 + 10 = 40 km driven."""
     t = RoadTravel(roads, snap_speed_kmh=6.0)

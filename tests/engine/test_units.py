@@ -285,10 +285,6 @@ def test_job_past_the_end_of_duty_is_finished_on_overtime() -> None:
     assert r.duty[0] == [[0.0, 160.0, 0.0]]
 
 
-@pytest.mark.xfail(strict=True, reason="a unit whose job ends after its shift goes off duty where the fault was "
-                                       "(Unit._run returns to the duty check without _drive_home): it spends the "
-                                       "night at the fault site and starts its next shift from there, with no "
-                                       "turnout, so its first drive is from the last fault, not from home")
 def test_after_overtime_the_next_shift_starts_from_home() -> None:
     """Shift 00:00-02:00 daily. First fault at (30, 40) sent at 10, repaired at 160 (40 min overtime). Second
     fault at (30, 0), reported at 1000 while off duty, is taken when the next shift starts at 1440: from home
