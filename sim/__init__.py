@@ -20,13 +20,14 @@ from sim.errors import InputError, Issue, ScenarioError
 
 if TYPE_CHECKING:
     from sim.experiments.runner import run
-    from sim.output.results import Result
+    from sim.output.results import Result, load_result
     from sim.scenario.loading import load_scenario, scenario_dict
     from sim.scenario.schema import Scenario
 
 # The public API is imported on first use (PEP 562): ``import sim`` (and the pytest plugin, and ``stormcrew
 # --help``) do not pay for numpy, pandas, scipy and SimPy until a name that needs them is asked for.
-_LAZY = {"run": "sim.experiments.runner", "Result": "sim.output.results", "load_scenario": "sim.scenario.loading",
+_LAZY = {"run": "sim.experiments.runner", "Result": "sim.output.results", "load_result": "sim.output.results",
+         "load_scenario": "sim.scenario.loading",
          "scenario_dict": "sim.scenario.loading", "Scenario": "sim.scenario.schema"}
 
 
@@ -43,5 +44,5 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-__all__ = ["InputError", "Issue", "Result", "Scenario", "ScenarioError", "load_scenario", "run", "scenario_dict",
-           "__version__"]
+__all__ = ["InputError", "Issue", "Result", "Scenario", "ScenarioError", "load_result", "load_scenario", "run",
+           "scenario_dict", "__version__"]

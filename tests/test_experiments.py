@@ -111,6 +111,9 @@ def test_an_interrupted_sweep_resumes_without_redoing_work(tmp_path: Path) -> No
     cols = ["point", "replication", "scope", "group", "metric", "value"]
     pd.testing.assert_frame_equal(second.figures()[cols], whole.figures()[cols])
     assert set(whole.summary()["point"]) == {0, 1, 2, 3}
+    points = whole.points  # each path's values in their own type, not as JSON text
+    assert points["depots.city.units[overhead].count"].tolist() == [1, 1, 3, 3]
+    assert points["arrivals.prevention.tree_contact"].dtype == float
 
 
 def test_a_folder_holding_another_sweep_is_refused(tmp_path: Path) -> None:

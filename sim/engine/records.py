@@ -173,6 +173,9 @@ class Records:
         df["time_to_restore"] = df["restored"] - df["reported"]
         df["time_to_repair"] = df["repaired"] - df["reported"]
         df["special_cause"] = self.special_cause
+        start = pd.Timestamp(f.start)
+        for col in ("on_site", "restored", "repaired"):  # calendar times beside the minutes (NaT if never)
+            df[f"{col}_at"] = start + pd.to_timedelta(df[col], unit="min")
         return df
 
     def dispatch_frame(self) -> pd.DataFrame:
@@ -184,6 +187,7 @@ class Records:
                            columns=["unit", "fault", "time", "arrived"])
         df = df.merge(act, on=["unit", "fault", "time"], how="left")
         df["actual_minutes"] = df.pop("arrived") - df["time"]
+        df["time_at"] = pd.Timestamp(self.faults.start) + pd.to_timedelta(df["time"], unit="min")
         df.insert(0, "replication", np.int64(self.replication))
         df["unit"] = np.array([u.uid for u in self.units], dtype=object)[df["unit"].to_numpy()] if len(df) else ""
         return df
@@ -235,4 +239,7 @@ class Records:
         df.insert(0, "replication", np.int64(self.replication))
         df["unit"] = np.array([u.uid for u in self.units], dtype=object)[df["unit"].to_numpy()] if len(df) else ""
         df["activity"] = pd.Categorical(df["activity"], categories=list(ACTIVITIES))
+        start = pd.Timestamp(self.faults.start)
+        df["start_at"] = start + pd.to_timedelta(df["start"], unit="min")
+        df["end_at"] = start + pd.to_timedelta(df["end"], unit="min")
         return df.sort_values(["unit", "start", "end"], kind="stable").reset_index(drop=True)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
+from tqdm.auto import tqdm  # widgets in a notebook, a bar in a terminal
 
 from sim.analysis.major_events import (
     ZONE_DAYS,
@@ -178,6 +178,7 @@ def run_many(scenarios: list[Scenario], workers: int | None = 1, progress: bool 
     for sc in scenarios:
         mine, i = done[i:i + sc.replications], i + sc.replications
         tables = {name: pd.concat([m[name] for m in mine], ignore_index=True) for name in TABLES}
+        _unit_categories(tables)
         zone_days = pd.concat([m[ZONE_DAYS] for m in mine], ignore_index=True)
         threshold = shared or threshold_of(sc, tables["days"])
         if same_t_med and shared is None:
@@ -186,6 +187,16 @@ def run_many(scenarios: list[Scenario], workers: int | None = 1, progress: bool 
         results.append(Result(scenario=sc, seed=sc.seed, per_replication=per_rep, summary=summarise(per_rep),
                               t_med=threshold, **tables))
     return results
+
+
+def _unit_categories(tables: dict[str, pd.DataFrame]) -> None:
+    """Unit ids as one categorical type shared by every table (a few names over many rows; the same categories
+    everywhere, so ``faults.unit == units.unit`` compares)."""
+    named = [n for n in ("faults", "units", "dispatches", "unit_summary") if "unit" in tables[n].columns]
+    ids = sorted({str(v) for n in named for v in tables[n]["unit"].unique()})
+    kind = pd.CategoricalDtype(ids)
+    for n in named:
+        tables[n]["unit"] = tables[n]["unit"].astype(str).astype(kind)
 
 
 def run(scenario: Scenario | str | Path | dict[str, Any], replications: int | None = None,

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from tqdm import tqdm
+from tqdm.auto import tqdm  # widgets in a notebook, a bar in a terminal
 
 from sim.analysis.major_events import stated as stated_t_med
 from sim.analysis.metrics import summarise
@@ -205,7 +205,24 @@ def _run_points(sc: Scenario, scenarios: list[Scenario], points: list[dict[str, 
             _write_atomic(figures, out / "figures" / f"point={point}" / f"rep={rep}.parquet")
             ran += 1
             bar.update()
-    return SweepResult(out, table, ran, skipped)
+    return SweepResult(out, typed_points(table), ran, skipped)
+
+
+def typed_points(table: pd.DataFrame) -> pd.DataFrame:
+    """The points as ``points.parquet`` keeps them (each value as JSON, so any value survives) with each path's
+    values in their own type: numbers as numbers, text as text, anything else (lists, mappings) as objects.
+
+    >>> typed_points(pd.DataFrame({"point": [0, 1], "a.count": ["2", "3"], "b": ['"x"', '"y"']})).dtypes.tolist()
+    [dtype('int64'), dtype('int64'), dtype('O')]
+    """
+    out = table[["point"]].copy()
+    for col in table.columns.drop("point"):
+        values = [json.loads(v) for v in table[col]]
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            out[col] = pd.to_numeric(pd.Series(values, index=table.index))
+        else:
+            out[col] = pd.Series(values, index=table.index, dtype=object)
+    return out
 
 
 def sweep_id(assignments: list[tuple[str, list[Any]]]) -> str:

@@ -45,7 +45,7 @@ from sim.analysis.timeseries import restored_share_times
 from sim.errors import InputError, Issue, ScenarioError
 from sim.experiments.runner import run
 from sim.inputs.outagelog import LogColumns, OutageLog, read_log
-from sim.output.report import _fig, _page, _table, write_html
+from sim.output.report import page, plot_html, table_html, write_html
 from sim.texttable import text_table
 
 CALM_BELOW = 10
@@ -429,9 +429,9 @@ class Validation:
                  "Kolmogorov-Smirnov distance (0 = the same distribution, 1 = disjoint). t50/t90: hours from a "
                  "storm day's first report until 50/90 % of its outages were restored.</p>")
         notes = "".join(f"<p class='note'>{html.escape(n)}</p>" for n in self.notes)
-        sections = [("What this is", intro + notes), ("Figures", _table(shown))]
-        sections += [(title, _fig(fig, height=460)) for title, fig in self.figures()]
-        return _page(f"stormcrew validate-against: {self.simulation}", sections)
+        sections = [("What this is", intro + notes), ("Figures", table_html(shown))]
+        sections += [(title, plot_html(fig, height=460)) for title, fig in self.figures()]
+        return page(f"stormcrew validate-against: {self.simulation}", sections)
 
     def write_html(self, path: str | Path) -> Path:
         """Write the report to ``path`` atomically (the caller checks the target first:

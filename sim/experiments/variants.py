@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from sim.analysis.compare import difference
 from sim.analysis.major_events import Threshold
-from sim.analysis.metrics import confidence_interval
 from sim.errors import InputError
 from sim.experiments.runner import run_many
 from sim.output.results import Result
@@ -66,12 +66,9 @@ def paired(base: Result, other: Result, figures: list[str], level: float) -> lis
         a, b = base.values(ref), other.values(ref)
         if a.empty or b.empty:
             continue
-        d = (b - a).dropna()
-        ci = confidence_interval(d.to_numpy(), level)
-        significant = bool(not math.isnan(ci.low) and (ci.low > 0 or ci.high < 0))
-        rows.append({"figure": figure_name(scope, group, metric), "baseline": float(a.mean()),
-                     "value": float(b.mean()), "difference": ci.mean, "ci_low": ci.low, "ci_high": ci.high,
-                     "significant": significant, "replications": ci.n})
+        row = difference(a, b, paired=True, level=level)
+        del row["method"]
+        rows.append({"figure": figure_name(scope, group, metric), **row})
     return rows
 
 

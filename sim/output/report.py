@@ -40,7 +40,7 @@ _COLOURS = {"travel": "#4C78A8", "work": "#F58518", "return": "#B0B0B0", "wait":
             "turnout": "#54A24B"}
 
 
-def _page(title: str, sections: list[tuple[str, str]]) -> str:
+def page(title: str, sections: list[tuple[str, str]]) -> str:
     body = "\n".join(f"<section><h2>{html.escape(h)}</h2>{content}</section>" for h, content in sections)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="generator" content="stormcrew">
@@ -55,16 +55,16 @@ th:first-child,td:first-child{{text-align:left}} .note{{color:#555;font-size:90%
 """
 
 
-def _fig(fig: go.Figure, height: int = 420) -> str:
+def plot_html(fig: go.Figure, height: int = 420) -> str:
     fig.update_layout(height=height, margin={"l": 60, "r": 20, "t": 40, "b": 50}, template="plotly_white")
     return fig.to_html(include_plotlyjs=False, full_html=False, config={"displaylogo": False})
 
 
-def _table(df: pd.DataFrame) -> str:
+def table_html(df: pd.DataFrame) -> str:
     return df.to_html(index=False, float_format=lambda v: f"{v:,.4g}", border=0, classes="figures")
 
 
-def _summary_rows(summary: dict[str, Any], section: str) -> pd.DataFrame:
+def summary_rows(summary: dict[str, Any], section: str) -> pd.DataFrame:
     rows = []
     for group, metrics in summary.get(section, {}).items():
         for metric, v in metrics.items():
@@ -74,7 +74,7 @@ def _summary_rows(summary: dict[str, Any], section: str) -> pd.DataFrame:
 
 def compliance_figure(summary: dict[str, Any]) -> go.Figure:
     """Share of faults on site / restored within each zone's limits, with 95 % confidence bars."""
-    zones = _summary_rows(summary, "zones")
+    zones = summary_rows(summary, "zones")
     fig = go.Figure()
     for metric, label in (("arrive", "on site within limit"), ("restore", "power back within limit"),
                           ("restore_customers", "customers back within limit")):
@@ -209,30 +209,30 @@ def run_report(folder: Path) -> str:
                                  f"{meta['scenario_sha256'][:12]}), {meta['replications']} replications, seed "
                                  f"{meta['seed']}, stormcrew {html.escape(meta['stormcrew_version'])}. Bars and "
                                  "intervals are 95 % confidence intervals over replications.</p>"),
-                ("Compliance by zone", _fig(compliance_figure(summary)))]
+                ("Compliance by zone", plot_html(compliance_figure(summary)))]
     if len(faults):
         sections += [("Time to site against each zone's limit",
-                      _fig(times_figure(faults, limits, "time_to_site", "arrive"))),
+                      plot_html(times_figure(faults, limits, "time_to_site", "arrive"))),
                      ("Time to power back against each zone's limit",
-                      _fig(times_figure(faults, limits, "time_to_restore", "restore")))]
+                      plot_html(times_figure(faults, limits, "time_to_restore", "restore")))]
     if len(read["timeseries"]):
         sections.append(("Customers out, backlog and units busy (replication 0)",
-                         _fig(state_figure(read["timeseries"], read["storms"]), height=700)))
+                         plot_html(state_figure(read["timeseries"], read["storms"]), height=700)))
     if len(read["restoration"]):
         sections.append(("Storm restoration curves (replication 0)",
-                         _fig(restoration_figure(read["restoration"], read["storms"]))))
+                         plot_html(restoration_figure(read["restoration"], read["storms"]))))
     sections.append(("Map: zones, roads, depots, staging points and faults (replication 0)",
-                     _fig(map_figure(resolved, faults, read["roads"]), height=600)))
+                     plot_html(map_figure(resolved, faults, read["roads"]), height=600)))
     if len(units):
         g = gantt_figure(units)
         sections.append((f"Unit timeline: the first {GANTT_DAYS:g} days of replication 0",
-                         _fig(g, height=int(g.layout.height or 400))))
-    ieee = _summary_rows(summary, "ieee")
+                         plot_html(g, height=int(g.layout.height or 400))))
+    ieee = summary_rows(summary, "ieee")
     if len(ieee):
         wide = ieee.pivot(index="metric", columns="group", values="mean").reset_index()
         order = [c for c in ["metric", *resolved["zones"], ALL] if c in wide.columns]
-        sections.append(("IEEE 1366 indices (mean over replications)", _table(wide[order])))
-    return _page(f"stormcrew report: {meta['scenario']}", sections)
+        sections.append(("IEEE 1366 indices (mean over replications)", table_html(wide[order])))
+    return page(f"stormcrew report: {meta['scenario']}", sections)
 
 
 def comparison_report(table: pd.DataFrame, title: str) -> str:
@@ -246,9 +246,9 @@ def comparison_report(table: pd.DataFrame, title: str) -> str:
                                  "arrayminus": t["difference"] - t["ci_low"]}, name=figure)
         fig.add_vline(x=0, line_dash="dot")
         fig.update_xaxes(title_text=f"variant - baseline ({figure})")
-        sections.append((figure, _fig(fig, height=max(220, 60 * len(t) + 100))))
-    sections.append(("All differences", _table(table)))
-    return _page(title, sections)
+        sections.append((figure, plot_html(fig, height=max(220, 60 * len(t) + 100))))
+    sections.append(("All differences", table_html(table)))
+    return page(title, sections)
 
 
 def sweep_report(summary: pd.DataFrame, points: pd.DataFrame, title: str) -> str:
@@ -269,8 +269,8 @@ def sweep_report(summary: pd.DataFrame, points: pd.DataFrame, title: str) -> str
                              "arrayminus": 100 * (joined["mean"] - joined["ci_low"])})
     fig.update_xaxes(title_text="cost of the season")
     fig.update_yaxes(title_text="% of customers with power back within the limit")
-    return _page(title, [("Compliance against cost", _fig(fig, height=560)),
-                         ("Points", _table(joined.reset_index()))])
+    return page(title, [("Compliance against cost", plot_html(fig, height=560)),
+                         ("Points", table_html(joined.reset_index()))])
 
 
 def write_html(text: str, path: Path) -> Path:
@@ -317,5 +317,5 @@ def reach_figure(sc: Scenario, step_km: float = 1.0) -> go.Figure:
 
 def map_page(sc: Scenario) -> str:
     """``stormcrew map``: the reach map of a scenario, before any run."""
-    return _page(f"stormcrew map: {sc.name}", [("Reach within each zone's arrival limit",
-                                                 _fig(reach_figure(sc), height=700))])
+    return page(f"stormcrew map: {sc.name}", [("Reach within each zone's arrival limit",
+                                                 plot_html(reach_figure(sc), height=700))])

@@ -13,6 +13,7 @@ looks at, self-contained).
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import math
 from dataclasses import dataclass
@@ -21,14 +22,28 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import plotly.graph_objects as go
+import pydantic
 import yaml
 
+from sim.analysis.compare import difference
 from sim.analysis.major_events import Threshold
-from sim.analysis.metrics import MIN_RELIABLE
+from sim.analysis.metrics import MIN_RELIABLE, summarise
+from sim.errors import InputError
 from sim.inputs.roadcache import road_segments
 from sim.output.outfolder import claim
 from sim.output.report import (
-    run_report,  # the report reads the folder just written
+    GANTT_DAYS,
+    compliance_figure,
+    gantt_figure,
+    map_figure,
+    page,
+    plot_html,
+    restoration_figure,
+    state_figure,
+    summary_rows,
+    table_html,
+    times_figure,
 )
 from sim.scenario.figures import ALL, SCOPES, parse_figure
 from sim.scenario.schema import Scenario
@@ -70,6 +85,103 @@ class Result:
     dispatches: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     unit_summary: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     t_med: Threshold | None = None  # the major event day threshold the run was judged against, and its source
+    roads: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)  # the map's road segments, if on roads
+
+    def __repr__(self) -> str:
+        head = ", ".join(f"{z}.arrive {self._pct(z, 'arrive')}" for z in [*self.scenario.zones, ALL])
+        return (f"<Result {self.scenario.name!r}: {self.replications} replications, seed {self.seed}, "
+                f"{len(self.faults):,} faults kept; {head}>")
+
+    def _pct(self, group: str, metric: str) -> str:
+        try:
+            f = self.figure(group, metric)
+        except KeyError:
+            return "-"
+        if f["mean"] is None or math.isnan(f["mean"]):
+            return "-"
+        if math.isnan(f["ci_low"]):
+            return f"{100 * f['mean']:.1f} %"
+        return f"{100 * f['mean']:.1f} % [{100 * f['ci_low']:.1f}, {100 * f['ci_high']:.1f}]"
+
+    def headline(self) -> pd.DataFrame:
+        """The headline table: per zone, faults a season, every skill on site and power back within the limits
+        (per cent with the 95 % interval), and the IEEE indices SAIFI, SAIDI and CAIDI."""
+        rows = []
+        for z in [*self.scenario.zones, ALL]:
+            row: dict[str, Any] = {"zone": z}
+            f = self.figure(z, "faults")
+            row["faults"] = round(float(f["mean"]), 1)
+            for metric, label in (("arrive", "on site in time"), ("restore", "power back in time"),
+                                  ("restore_customers", "customers back in time")):
+                row[label] = self._pct(z, metric)
+            for index in ("SAIFI", "SAIDI", "CAIDI"):
+                try:
+                    row[index] = round(float(self.figure(z, index, scope="ieee")["mean"]), 3)
+                except KeyError:
+                    row[index] = math.nan
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("zone")
+
+    def _repr_html_(self) -> str:
+        intro = (f"<p><b>{html.escape(self.scenario.name)}</b>: {self.replications} replications, seed {self.seed} "
+                 f"(95 % intervals over replications)</p>")
+        return intro + self.headline().to_html(escape=True)
+
+    @property
+    def plot(self) -> ResultPlots:
+        """The report's figures one by one, as plotly figures: ``res.plot.compliance()``, ``time_to_site()``,
+        ``time_to_restore()``, ``backlog()``, ``restoration()``, ``map()``, ``timeline()``."""
+        return ResultPlots(self)
+
+    def compare(self, other: Result, figures: list[str] | None = None, paired: bool | None = None,
+                level: float = 0.95) -> pd.DataFrame:
+        """``other - self`` for each figure (default: the comparison's headline figures this run has), with its
+        interval at ``level``. Paired replication by replication when both runs share the seed and replications
+        (common random numbers: the same storms and faults), else Welch's unpaired interval; ``paired`` forces
+        one or the other."""
+        if paired is None:
+            paired = self.seed == other.seed and set(self.per_replication["replication"]) == set(
+                other.per_replication["replication"])
+        refs = figures or [r for r in COMPARED if not self.values(r).empty]
+        rows = [{"figure": ref, **difference(self.values(ref), other.values(ref), paired, level)} for ref in refs]
+        return pd.DataFrame(rows)
+
+    def report_html(self) -> str:
+        """The run's report page (``report.html``): what it is, then the figures of ``plot``."""
+        meta = self.meta()
+        sections = [("What this is", f"<p>Scenario <b>{html.escape(meta['scenario'])}</b> (sha256 "
+                                     f"{meta['scenario_sha256'][:12]}), {meta['replications']} replications, seed "
+                                     f"{meta['seed']}, stormcrew {html.escape(meta['stormcrew_version'])}. Bars and "
+                                     "intervals are 95 % confidence intervals over replications.</p>"),
+                    ("Compliance by zone", plot_html(self.plot.compliance()))]
+        if len(self.faults):
+            sections += [("Time to site against each zone's limit", plot_html(self.plot.time_to_site())),
+                         ("Time to power back against each zone's limit", plot_html(self.plot.time_to_restore()))]
+        if len(self.timeseries):
+            sections.append(("Customers out, backlog and units busy (replication 0)",
+                             plot_html(self.plot.backlog(), height=700)))
+        if len(self.restoration):
+            sections.append(("Storm restoration curves (replication 0)", plot_html(self.plot.restoration())))
+        sections.append(("Map: zones, roads, depots, staging points and faults (replication 0)",
+                         plot_html(self.plot.map(), height=600)))
+        if len(self.units):
+            g = self.plot.timeline()
+            sections.append((f"Unit timeline: the first {GANTT_DAYS:g} days of replication 0",
+                             plot_html(g, height=int(g.layout.height or 400))))
+        ieee = summary_rows(self.summary_dict(), "ieee")
+        if len(ieee):
+            wide = ieee.pivot(index="metric", columns="group", values="mean").reset_index()
+            order = [c for c in ["metric", *self.scenario.zones, ALL] if c in wide.columns]
+            sections.append(("IEEE 1366 indices (mean over replications)", table_html(wide[order])))
+        return page(f"stormcrew report: {meta['scenario']}", sections)
+
+    def road_segments(self) -> pd.DataFrame:
+        """The road segments of the map (x0, y0, x1, y1 in km): kept with the result, else from the scenario's
+        network; empty for straight-line travel."""
+        if len(self.roads) or self.scenario.travel.model != "road_network":
+            return self.roads
+        self.roads = road_segments(load_network(self.scenario))
+        return self.roads
 
     @property
     def replications(self) -> int:
@@ -169,13 +281,87 @@ class Result:
         for name in ("storms", "timeseries", "restoration", "days", "dispatches", "unit_summary"):
             getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
         if self.scenario.travel.model == "road_network":  # the map's roads, so the folder stands alone
-
-            road_segments(load_network(self.scenario)).to_parquet(tmp / "roads.parquet", index=False)
+            self.road_segments().to_parquet(tmp / "roads.parquet", index=False)
         (tmp / "summary.json").write_text(json.dumps(self.summary_dict(), indent=2) + "\n")
         # the folder the scenario's relative file paths (roads, GIS files, logs) start from, to reload it
         resolved = {**self.meta(), "scenario_folder": str(self.scenario.path_of(".").resolve()),
                     **({"t_med": self.t_med.echo()} if self.t_med is not None else {}),
                     "resolved": self.scenario.resolved()}
         (tmp / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
+        (tmp / "report.html").write_text(self.report_html(), encoding="utf-8")
 
-        (tmp / "report.html").write_text(run_report(tmp), encoding="utf-8")
+
+class ResultPlots:
+    """The figures of a run's report, one by one (``Result.plot``), for a notebook to show inline."""
+
+    def __init__(self, result: Result):
+        self._result = result
+
+    def compliance(self) -> go.Figure:
+        """Share of faults on site, power back and customers back within the limits, per zone, with intervals."""
+        return compliance_figure(self._result.summary_dict())
+
+    def time_to_site(self) -> go.Figure:
+        """Distribution of the time to site per zone, against each zone's arrival limit."""
+        r = self._result
+        return times_figure(r.faults, r.summary_dict()["limits"], "time_to_site", "arrive")
+
+    def time_to_restore(self) -> go.Figure:
+        """Distribution of the time to power back per zone, against each zone's restoration limit."""
+        r = self._result
+        return times_figure(r.faults, r.summary_dict()["limits"], "time_to_restore", "restore")
+
+    def backlog(self) -> go.Figure:
+        """Customers out, faults waiting and units busy over the season (replication 0), storms shaded."""
+        return state_figure(self._result.timeseries, self._result.storms)
+
+    def restoration(self) -> go.Figure:
+        """Each storm's restoration curve: share of its customers back against hours since it began."""
+        return restoration_figure(self._result.restoration, self._result.storms)
+
+    def map(self) -> go.Figure:
+        """Zones, roads, depots, staging points and the faults of replication 0."""
+        r = self._result
+        return map_figure(r.scenario.resolved(), r.faults, r.road_segments())
+
+    def timeline(self) -> go.Figure:
+        """What each unit did over the first days of replication 0."""
+        return gantt_figure(self._result.units)
+
+
+COMPARED = ("all.arrive", "all.restore", "all.restore_customers", "urban.arrive", "rural.arrive", "mountain.arrive",
+            "ieee.all.SAIDI", "units.all.cost")
+"""Figures ``Result.compare`` reports by default (those the run has)."""
+
+
+RESULT_TABLES = ("faults", "units", "storms", "timeseries", "restoration", "days", "dispatches", "unit_summary",
+                 "roads")
+
+
+def load_result(folder: str | Path) -> Result:
+    """A results folder written by ``stormcrew run`` or ``Result.save``, read back as the ``Result`` the run
+    returned: the same tables, summary, scenario (as resolved when it ran), seed and T_MED. Raises InputError
+    naming the folder and what is missing or damaged."""
+    path = Path(folder)
+    if not (path / "scenario.resolved.yaml").is_file() or not (path / "replications.parquet").is_file():
+        raise InputError(f"{path}: not a stormcrew run's results folder (expected scenario.resolved.yaml and "
+                         "replications.parquet, as `stormcrew run --out` writes)")
+    try:
+        echo = yaml.safe_load((path / "scenario.resolved.yaml").read_text(encoding="utf-8"))
+        data = echo["resolved"]
+        scenario = Scenario.model_validate(data)
+        scenario._base_dir = str(echo.get("scenario_folder") or path)
+        tables = {name: pd.read_parquet(path / f"{name}.parquet") if (path / f"{name}.parquet").is_file()
+                  else pd.DataFrame() for name in RESULT_TABLES}
+        per_replication = pd.read_parquet(path / "replications.parquet")
+    except (OSError, ValueError, KeyError, TypeError, yaml.YAMLError, pydantic.ValidationError) as exc:
+        raise InputError(f"{path}: a damaged results folder ({type(exc).__name__}: {str(exc)[:300]}); expected "
+                         "the files `stormcrew run` writes") from None
+    t_med = None
+    if isinstance(echo.get("t_med"), dict):
+        value = echo["t_med"].get("saidi_min_per_day")
+        t_med = Threshold(math.inf if value is None else float(value), str(echo["t_med"].get("source", "")))
+    return Result(scenario=scenario, seed=int(echo.get("seed", scenario.seed)), faults=tables["faults"],
+                  units=tables["units"], per_replication=per_replication,
+                  summary=summarise(per_replication), t_med=t_med,
+                  **{name: tables[name] for name in RESULT_TABLES if name not in ("faults", "units")})

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -220,6 +221,23 @@ class Scenario(Strict):
     """``load_scenario``, set by ``sim.scenario.loading`` (the loader builds on this schema, so the schema cannot
     import it)."""
     _base_dir: str = PrivateAttr(default=".")  # folder of the scenario file: relative paths in it start here
+
+    def unit_count(self) -> int:
+        """Units in the depots' groups: each group's round-the-clock count plus every shift of its roster."""
+        return sum(g.count + sum(s.count for s in g.roster) for d in self.depots.values() for g in d.units)
+
+    def __repr__(self) -> str:
+        return (f"<Scenario {self.name!r}: {len(self.zones)} zones ({', '.join(self.zones)}), "
+                f"{len(self.fault_types)} fault types, {self.unit_count()} units in {len(self.depots)} depots, "
+                f"{self.horizon / 1440:g} days from {self.start:%Y-%m-%d}, {self.replications} replications>")
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><td>{html.escape(z)}</td><td>{zone.limits.arrive:g} min</td>"
+                       f"<td>{zone.limits.restore / 60:g} h</td></tr>" for z, zone in self.zones.items())
+        return (f"<p><b>{html.escape(self.name)}</b>: {len(self.fault_types)} fault types, {self.unit_count()} units "
+                f"in {len(self.depots)} depots ({html.escape(', '.join(self.depots))}), {self.horizon / 1440:g} days "
+                f"from {self.start:%Y-%m-%d}, {self.replications} replications, seed {self.seed}</p>"
+                f"<table><tr><th>zone</th><th>on site within</th><th>power back within</th></tr>{rows}</table>")
 
     def path_of(self, relative: str) -> Path:
         """A path written in the scenario, relative to the scenario file's folder."""
