@@ -259,7 +259,7 @@ def sweep_report(summary: pd.DataFrame, points: pd.DataFrame, title: str) -> str
 
     comp, cost = fig_of("restore_customers"), summary[(summary["scope"] == "units") & (summary["group"] == ALL)
                                                       & (summary["metric"] == "cost")].set_index("point")
-    joined = comp.join(cost, rsuffix="_cost").join(points.set_index("point"))
+    joined = comp.join(cost.add_suffix("_cost")).join(points.set_index("point"))
     labels = [", ".join(f"{c.split('.')[-2] if '.' in c else c}={joined.loc[p, c]}" for c in points.columns
                         if c != "point") for p in joined.index]
     fig = go.Figure()
