@@ -18,28 +18,12 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from sim.analysis.fit import assess, fit_log, write_fragment
-from sim.atomic import write_text
-from sim.engine.faults import replay_report
+from sim import __version__
 from sim.errors import InputError, ScenarioError
-from sim.experiments.check import DEFAULT_BASELINES, CheckInputError, check
-from sim.experiments.runner import run
-from sim.experiments.staff import search
-from sim.experiments.sweep import parse_assignment, sweep
-from sim.experiments.validation import validate_against
-from sim.experiments.variants import compare
-from sim.inputs.generated_area import generate_area, generated_places, to_geojson
-from sim.inputs.outagelog import LogColumns, read_log
-from sim.output.outfolder import claim, file_target
-from sim.output.report import (
-    comparison_report,
-    map_page,
-    run_report,
-    sweep_report,
-    write_html,
-)
-from sim.output.results import package_version
-from sim.scenario.loading import load_scenario
+
+# Each command imports what it runs when it runs (numpy, pandas, scipy, SimPy, plotly take a second or two to
+# import): ``stormcrew --help`` and ``stormcrew validate`` start in a fraction of a second
+# (benchmarks/start_time.py). Hence the imports inside the functions below (ruff PLC0415 is off for this file).
 
 
 def _whole(minimum: int) -> Callable[[str], int]:
@@ -65,10 +49,15 @@ def _execution(p: argparse.ArgumentParser, dask: bool = True) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="stormcrew", description="Simulate outage repair crews through a storm season.")
-    p.add_argument("--version", action="version", version=f"stormcrew {package_version()}")
+    p.add_argument("--version", action="version", version=f"stormcrew {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     v = sub.add_parser("validate", help="check scenario files and list every problem with its line")
     v.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    js = sub.add_parser("schema", help="write the JSON Schema of scenario files (for editors: completion, "
+                        "descriptions, typos underlined)")
+    js.add_argument("--out", type=Path, help="file to write (default: print it)")
+    js.add_argument("--partial", action="store_true", help="the schema of a file that extends: a base (nothing "
+                    "required: the base has it)")
     r = sub.add_parser("run", help="run a scenario's replications and write a results folder")
     r.add_argument("file", type=Path, metavar="FILE")
     r.add_argument("--replications", "-n", type=_whole(1), help="replications (default: the scenario's)")
@@ -80,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="scenario files or folders of them (default: scenarios/)")
     c.add_argument("--junit", type=Path, default=Path("results") / "check" / "junit.xml",
                    help="JUnit XML report to write (default: results/check/junit.xml)")
-    c.add_argument("--baselines", type=Path, default=DEFAULT_BASELINES,
+    c.add_argument("--baselines", type=Path, default=None,
                    help="folder of baseline figures, one JSON per scenario (default: results/baselines/)")
     c.add_argument("--update-baseline", action="store_true", help="store this run's figures as the baselines")
     _execution(c, dask=False)
@@ -178,6 +167,8 @@ def _months(text: str) -> list[int]:
 
 
 def _columns(pairs: list[str]) -> dict[str, str]:
+    from sim.inputs.logcolumns import LogColumns
+
     fields = set(LogColumns.model_fields)
     out = {}
     for pair in pairs:
@@ -189,6 +180,10 @@ def _columns(pairs: list[str]) -> dict[str, str]:
 
 
 def _fit(args: argparse.Namespace) -> int:
+    from sim.analysis.fit import assess, fit_log, write_fragment
+    from sim.inputs.outagelog import read_log
+    from sim.output.outfolder import file_target
+
     out = args.out or args.log.with_suffix(".fit.yaml")
     file_target(out, f"--out {out}", "stormcrew fit")  # before the fit, not after it
     file_target(out.with_suffix(".fit.html"), f"--out {out} (its plots)", "stormcrew")
@@ -206,6 +201,10 @@ def _fit(args: argparse.Namespace) -> int:
 
 
 def _validate_against(args: argparse.Namespace) -> int:
+    from sim.experiments.validation import validate_against
+    from sim.inputs.outagelog import read_log
+    from sim.output.outfolder import file_target
+    from sim.scenario.loading import load_scenario
 
     sc = load_scenario(args.file)
     out = args.out or Path("results") / f"{sc.name}-validation.html"
@@ -225,17 +224,25 @@ def _validate_against(args: argparse.Namespace) -> int:
 
 
 def _report(folder: Path) -> int:
+    from sim.output.report import write_html
+    from sim.output.results import load_result
+
     need = ["summary.json", "scenario.resolved.yaml"]
     missing = [n for n in need if not (folder / n).is_file()]
     if missing:
         raise InputError(f"{folder}: not a results folder (no {', '.join(missing)}); expected a folder written by "
                          "stormcrew run")
-    path = write_html(run_report(folder), folder / "report.html")
+    path = write_html(load_result(folder).report_html(), folder / "report.html")
     print(f"report: {path}")
     return 0
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from sim.experiments.variants import compare
+    from sim.output.outfolder import claim
+    from sim.output.report import comparison_report
+    from sim.scenario.loading import load_scenario
+
     sc = load_scenario(args.file)
     out = args.out or Path("results") / f"{sc.name}-compare"
     with claim(out, "compare", what=f"--out {out}") as folder:
@@ -258,6 +265,11 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from sim.experiments.sweep import parse_assignment, sweep
+    from sim.output.outfolder import claim
+    from sim.output.report import sweep_report, write_html
+    from sim.scenario.loading import load_scenario
+
     sc = load_scenario(args.file)
     grid = [parse_assignment(g) for g in args.grid]
     out = args.out or Path("results") / f"{sc.name}-sweep"
@@ -276,6 +288,10 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _staff(args: argparse.Namespace) -> int:
+    from sim.experiments.staff import search
+    from sim.experiments.sweep import parse_assignment
+    from sim.scenario.loading import load_scenario
+
     sc = load_scenario(args.file)
     bounds = [parse_assignment(v) for v in args.vary]
     res = search(sc, args.target, bounds, args.replications, workers=args.workers, max_runs=args.max_runs,
@@ -285,9 +301,14 @@ def _staff(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from sim.atomic import write_text
+    from sim.experiments.check import DEFAULT_BASELINES, CheckInputError, check
+    from sim.output.outfolder import file_target
+
     file_target(args.junit, f"--junit {args.junit}", "stormcrew check")
+    baselines = DEFAULT_BASELINES if args.baselines is None else args.baselines
     try:
-        report = check(args.paths, workers=args.workers, baselines=args.baselines,
+        report = check(args.paths, workers=args.workers, baselines=baselines,
                        update_baseline=args.update_baseline, progress=True)
     except CheckInputError as exc:
         print(exc, file=sys.stderr)
@@ -301,6 +322,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _validate(files: list[Path]) -> int:
+    from sim.scenario.loading import load_scenario
+
     failed = 0
     for f in files:
         try:
@@ -315,7 +338,30 @@ def _validate(files: list[Path]) -> int:
     return 2 if failed else 0
 
 
+def _schema(args: argparse.Namespace) -> int:
+    from sim.atomic import write_text
+    from sim.output.outfolder import file_target
+    from sim.scenario.jsonschema import MARK, schema_text
+
+    text = schema_text(partial=args.partial)
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    out = file_target(args.out, f"--out {args.out}", MARK)
+    try:
+        write_text(out, text)
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
+    print(f"schema: {out}")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
+    from sim.engine.faults import replay_report
+    from sim.experiments.runner import run
+    from sim.output.outfolder import claim
+    from sim.scenario.loading import load_scenario
+
     sc = load_scenario(args.file)
     out = args.out or Path("results") / sc.name
     with claim(out, "run", what=f"--out {out}"):  # refused before any replication runs, held until saved
@@ -375,6 +421,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _map(args: argparse.Namespace) -> int:
+    from sim.output.outfolder import file_target
+    from sim.output.report import map_page, write_html
+    from sim.scenario.loading import load_scenario
+
     sc = load_scenario(args.file)
     out = args.out or Path("results") / f"{sc.name}-map.html"
     path = write_html(map_page(sc), file_target(out, f"--out {out}", "stormcrew"))
@@ -383,6 +433,10 @@ def _map(args: argparse.Namespace) -> int:
 
 
 def _generate_area(args: argparse.Namespace) -> int:
+    from sim.inputs.generated_area import generate_area, generated_places, to_geojson
+    from sim.output.outfolder import file_target
+    from sim.output.report import write_html
+
     file_target(args.out, str(args.out), "stormcrew generate-area")
     nodes, edges = generate_area(args.seed, args.detail, args.block_km)
     places = generated_places(nodes)
@@ -393,7 +447,7 @@ def _generate_area(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "validate": lambda args: _validate(args.files), "run": _run, "check": _check, "fit": _fit,
+    "validate": lambda args: _validate(args.files), "schema": _schema, "run": _run, "check": _check, "fit": _fit,
     "validate-against": _validate_against, "report": lambda args: _report(args.folder), "map": _map,
     "generate-area": _generate_area, "compare": _compare, "sweep": _sweep, "staff": _staff}
 """What each subcommand calls."""

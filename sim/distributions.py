@@ -22,7 +22,6 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
-import scipy.stats
 from pydantic import BaseModel, ConfigDict, model_validator
 
 _OWN = {"constant": ("value",), "empirical": ("values",)}
@@ -36,6 +35,76 @@ the scenario is read."""
 TAIL = 1e-3
 """The upper-tail chance at which a scipy.stats law's values are checked against MAX_VALUE (its 99.9th
 percentile): absurd parameters are refused, a heavy tail is not."""
+
+
+def _stats() -> Any:
+    """``scipy.stats``, imported on first use: it takes most of a second to import, and reading a scenario whose
+    laws are all in ``_CLOSED`` (or running ``stormcrew --help``) does not need it."""
+    import scipy.stats  # noqa: PLC0415 (the start time of ``stormcrew validate``)
+
+    return scipy.stats
+
+
+_Z_TAIL = 3.090232306167813
+"""The standard normal quantile at ``1 - TAIL`` (``scipy.special.ndtri(0.999)``)."""
+
+
+def _power(base: float, exponent: float) -> float:
+    try:
+        return float(base**exponent)
+    except OverflowError:
+        return math.inf
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+_CLOSED: dict[str, tuple[tuple[str, ...], Any]] = {
+    # name: (shape parameters, (shapes) -> 99.9th percentile of the standard law, or None when the shapes are
+    # invalid); every one of these laws has support [loc, ...) for scale > 0, as in scipy.stats
+    "lognorm": (("s",), lambda s: _exp(s * _Z_TAIL) if s > 0 else None),
+    "expon": ((), lambda: -math.log1p(-(1.0 - TAIL))),
+    "weibull_min": (("c",), lambda c: _power(-math.log1p(-(1.0 - TAIL)), 1.0 / c) if c > 0 else None),
+    "uniform": ((), lambda: 1.0 - TAIL),
+}
+"""The laws scenarios use most, checked in closed form as scipy.stats would check them (the same shapes, the same
+refusals, the same 99.9th percentile), so that reading a scenario does not import scipy.stats (about a second);
+``tests/test_start_time.py`` holds the two to the same answers. Any other law asks scipy.stats."""
+
+
+def _law_range(dist: str, params: dict[str, Any]) -> tuple[float, float]:
+    """``(lowest value, 99.9th percentile)`` of a law with its parameters; NaN when the parameters are invalid."""
+    if dist in _CLOSED:
+        shapes, top_of = _CLOSED[dist]
+        loc, scale = float(params.get("loc", 0.0)), float(params.get("scale", 1.0))
+        top = top_of(*(float(params[s]) for s in shapes)) if scale > 0 else None
+        if top is None:
+            return math.nan, math.nan
+        return loc, top * scale + loc
+    law = getattr(_stats(), dist)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            frozen = law(**params)
+            lo, _hi = frozen.support()
+            return float(lo), float(frozen.ppf(1.0 - TAIL))
+    except (ValueError, TypeError, OverflowError, ArithmeticError):  # scipy's own refusal of the parameters
+        return math.nan, math.nan
+
+
+def _shapes(dist: str) -> list[str] | None:
+    """The shape parameters of a scipy.stats law, or None when ``dist`` names none."""
+    if dist in _CLOSED:
+        return list(_CLOSED[dist][0])
+    stats = _stats()
+    law = getattr(stats, dist, None)
+    if not isinstance(law, (stats.rv_continuous, stats.rv_discrete)):
+        return None
+    return [s.strip() for s in (law.shapes or "").split(",") if s.strip()]
 
 
 def finite_number(val: Any) -> bool:
@@ -88,11 +157,10 @@ class Distribution(BaseModel):
                 raise ValueError(f"'{self.dist}' has a value of {max(values):.6g}; expected values up to "
                                  f"{MAX_VALUE:,.0f} (minutes: 19 years)")
             return self
-        law = getattr(scipy.stats, self.dist, None)
-        if not isinstance(law, (scipy.stats.rv_continuous, scipy.stats.rv_discrete)):
+        shapes = _shapes(self.dist)
+        if shapes is None:
             raise ValueError(f"unknown distribution '{self.dist}'; expected a scipy.stats name "
                              "(expon, lognorm, gamma, weibull_min, uniform, ...) or constant or empirical")
-        shapes = [s.strip() for s in (law.shapes or "").split(",") if s.strip()]
         allowed = shapes + ["loc", "scale"]
         unknown = [k for k in params if k not in allowed]
         missing = [s for s in shapes if s not in params]
@@ -100,15 +168,8 @@ class Distribution(BaseModel):
             raise ValueError(f"'{self.dist}' takes {', '.join(allowed)}"
                              + (f"; unknown: {', '.join(unknown)}" if unknown else "")
                              + (f"; missing: {', '.join(missing)}" if missing else ""))
-        try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                frozen = law(**params)
-                lo, _hi = frozen.support()
-                top = float(frozen.ppf(1.0 - TAIL))
-        except (ValueError, TypeError, OverflowError, ArithmeticError):  # scipy's own refusal of the parameters
-            lo, top = math.nan, math.nan
-        if np.isnan(lo) or np.isnan(top):
+        lo, top = _law_range(self.dist, params)
+        if math.isnan(lo) or math.isnan(top):
             raise ValueError(f"invalid parameters for '{self.dist}': {params}")
         if lo < 0:
             raise ValueError(f"'{self.dist}' with {params} can be negative; durations and counts must be >= 0 "
@@ -121,7 +182,7 @@ class Distribution(BaseModel):
 
     @cached_property
     def _frozen(self) -> Any:
-        return getattr(scipy.stats, self.dist)(**self.params)
+        return getattr(_stats(), self.dist)(**self.params)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Draw ``size`` values as float64 from ``rng``."""

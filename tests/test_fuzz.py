@@ -692,9 +692,11 @@ def limited_fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Let the first FITS_ALLOWED fits of the test run; after them, ``fit`` ends with exit 0 once the log is read
     (and its report printed): reading the log is what is fuzzed, and a fit takes a while. Returns the list of the
     fits run."""
+    import sim.analysis.fit
     import sim.cli
 
-    real_fit_log, real_fit = sim.cli.fit_log, sim.cli._fit
+    # (sim.cli imports fit_log from sim.analysis.fit when ``fit`` runs: patched there, it is the one called)
+    real_fit_log, real_fit = sim.analysis.fit.fit_log, sim.cli._fit
     ran: list[int] = []
 
     def counted(log: Any) -> Any:
@@ -709,7 +711,7 @@ def limited_fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         except _Enough:
             return 0
 
-    monkeypatch.setattr(sim.cli, "fit_log", counted)
+    monkeypatch.setattr(sim.analysis.fit, "fit_log", counted)
     monkeypatch.setitem(sim.cli.COMMANDS, "fit", fit_command)
     return ran
 

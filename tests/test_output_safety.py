@@ -73,6 +73,9 @@ def _no_replication(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail the test if a replication runs: refusals must come before the work."""
     def boom(*args: object, **kwargs: object) -> None:
         raise AssertionError("a replication ran before the output was checked")
+    # imported before the patches: sim.cli imports the sweep module only when a sweep runs, and a first import
+    # while the runner's run_replication is patched would bind the patch in it for good (for the later tests too)
+    import sim.experiments.sweep  # noqa: F401
     monkeypatch.setattr("sim.experiments.runner.run_replication", boom)
     monkeypatch.setattr("sim.experiments.sweep.run_replication", boom)
 

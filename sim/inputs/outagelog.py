@@ -45,11 +45,11 @@ from typing import IO, Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
 
 from sim.bounds import FIRST_YEAR, LAST_YEAR, MAX_CUSTOMERS, MAX_MINUTES
 from sim.errors import Issue, ScenarioError
 from sim.inputs.files import file_problem
+from sim.inputs.logcolumns import LogColumns
 
 MAX_LOG_BYTES = 512 * 2**20
 """Largest outage log read (512 MiB; the real log of six years is 0.6 MB)."""
@@ -353,18 +353,3 @@ def read_log_cached(path: str | Path, columns: LogColumns) -> OutageLog:
         problem = file_problem(Path(path), MAX_LOG_BYTES) or "file not found"
         raise _fail(str(path), f"{problem}; expected a CSV outage log") from None
     return _cached(p, st.st_mtime_ns, st.st_size, columns.model_dump_json())
-
-
-class LogColumns(BaseModel):
-    """Which column of a historical log holds what (names in the file); unset optional ones are not read."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    time_out: str = "time_out"
-    duration_h: str | None = "duration_h"
-    longitude: str | None = "longitude"
-    latitude: str | None = "latitude"
-    x_km: str | None = None
-    y_km: str | None = None
-    cause: str | None = None
-    customers: str | None = None

@@ -7,13 +7,15 @@ import functools
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from sim.inputs.roads import PreparedNetwork, RoadNetwork, cache_warning
 from sim.inputs.zones import zone_map
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def cache_dir() -> Path | None:
@@ -68,4 +70,6 @@ def prepared_network(path: str, mtime_ns: int, size: int, units: str, origin: tu
 def road_segments(net: PreparedNetwork) -> pd.DataFrame:
     """The prepared network's roads as straight segments between junctions (columns x0, y0, x1, y1 in km), for
     maps."""
+    import pandas as pd  # noqa: PLC0415 (for maps only: reading a scenario with a road network does not need it)
+
     return pd.DataFrame({"x0": net.x[net.eu], "y0": net.y[net.eu], "x1": net.x[net.ev], "y1": net.y[net.ev]})

@@ -10,14 +10,12 @@ paired differences of variants with their intervals, or a sweep's compliance aga
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import yaml
 from plotly.offline import get_plotlyjs
 
 from sim.analysis.reach import reach_grid
@@ -194,45 +192,6 @@ def gantt_figure(units: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="overlay", height=max(300, 22 * u["unit"].nunique() + 120))
     fig.update_xaxes(title_text="hours since the start")
     return fig
-
-
-def run_report(folder: Path) -> str:
-    """The HTML of a run's report, from its results folder."""
-    summary = json.loads((folder / "summary.json").read_text())
-    resolved = yaml.safe_load((folder / "scenario.resolved.yaml").read_text())["resolved"]
-    read = {name: pd.read_parquet(folder / f"{name}.parquet") if (folder / f"{name}.parquet").exists()
-            else pd.DataFrame() for name in ("faults", "units", "storms", "timeseries", "restoration", "roads")}
-    faults, units = read["faults"], read["units"]
-    meta = summary["meta"]
-    limits = summary["limits"]
-    sections = [("What this is", f"<p>Scenario <b>{html.escape(meta['scenario'])}</b> (sha256 "
-                                 f"{meta['scenario_sha256'][:12]}), {meta['replications']} replications, seed "
-                                 f"{meta['seed']}, stormcrew {html.escape(meta['stormcrew_version'])}. Bars and "
-                                 "intervals are 95 % confidence intervals over replications.</p>"),
-                ("Compliance by zone", plot_html(compliance_figure(summary)))]
-    if len(faults):
-        sections += [("Time to site against each zone's limit",
-                      plot_html(times_figure(faults, limits, "time_to_site", "arrive"))),
-                     ("Time to power back against each zone's limit",
-                      plot_html(times_figure(faults, limits, "time_to_restore", "restore")))]
-    if len(read["timeseries"]):
-        sections.append(("Customers out, backlog and units busy (replication 0)",
-                         plot_html(state_figure(read["timeseries"], read["storms"]), height=700)))
-    if len(read["restoration"]):
-        sections.append(("Storm restoration curves (replication 0)",
-                         plot_html(restoration_figure(read["restoration"], read["storms"]))))
-    sections.append(("Map: zones, roads, depots, staging points and faults (replication 0)",
-                     plot_html(map_figure(resolved, faults, read["roads"]), height=600)))
-    if len(units):
-        g = gantt_figure(units)
-        sections.append((f"Unit timeline: the first {GANTT_DAYS:g} days of replication 0",
-                         plot_html(g, height=int(g.layout.height or 400))))
-    ieee = summary_rows(summary, "ieee")
-    if len(ieee):
-        wide = ieee.pivot(index="metric", columns="group", values="mean").reset_index()
-        order = [c for c in ["metric", *resolved["zones"], ALL] if c in wide.columns]
-        sections.append(("IEEE 1366 indices (mean over replications)", table_html(wide[order])))
-    return page(f"stormcrew report: {meta['scenario']}", sections)
 
 
 def comparison_report(table: pd.DataFrame, title: str) -> str:

@@ -13,7 +13,7 @@ from pydantic import (
 
 from sim.bounds import MAX_KM, MAX_PER_WEEK, MAX_SPEED_KMH, MIN_FACTOR
 from sim.distributions import Distribution
-from sim.inputs.outagelog import LogColumns
+from sim.inputs.logcolumns import LogColumns
 from sim.scenario.fields import (
     Factor,
     HourWeights,

@@ -1,6 +1,9 @@
 """Reading a scenario: from a YAML file (with ``extends:``), YAML text, a dict or a parsed document, through the
 defaults and the schema to the cross-checks, then the files it names (GIS layers, road network, history, log) and
-its variants, so every problem is reported at once, with its YAML path and line, when the scenario is read."""
+its variants, so every problem is reported at once, with its YAML path and line, when the scenario is read.
+
+The readers of a road network, a daily history and an outage log (pandas, scipy) are imported only when the
+scenario names one: ``stormcrew validate`` of a scenario without them starts in a fraction of a second."""
 
 from __future__ import annotations
 
@@ -16,15 +19,12 @@ from pydantic import (
 from sim.errors import Issue, ScenarioError
 from sim.inputs.files import file_problem
 from sim.inputs.gis import resolve
-from sim.inputs.history import read_history_cached
-from sim.inputs.outagelog import read_log_cached
 from sim.plugins import load_function
 from sim.scenario.checks import cross_check, fill_defaults
 from sim.scenario.crews import ORDER_NAMES
 from sim.scenario.derived import variant
 from sim.scenario.messages import by_line, issue_at, issues_of
 from sim.scenario.schema import Scenario
-from sim.scenario.territory import load_network
 from sim.yamlsource import YamlDocument, extend, parse_yaml, read_yaml, rebase
 
 
@@ -126,12 +126,16 @@ def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario,
         if problem:
             raise ScenarioError(doc.source, [Issue(at, f"{sc.travel.network} {problem}; expected a GeoJSON or "
                                                    "GraphML road network", doc.line_of(at))])
+        from sim.scenario.territory import load_network  # noqa: PLC0415 (scipy and pandas, for a network only)
+
         try:
             load_network(sc)
         except ScenarioError as exc:
             raise ScenarioError(doc.source, [Issue(at, f"{i.message} in {exc.source}", doc.line_of(at))
                                              for i in exc.issues]) from None
     if sc.reliability.t_med is not None and sc.reliability.t_med.days is not None:
+        from sim.inputs.history import read_history_cached  # noqa: PLC0415 (pandas, for a history only)
+
         days: tuple[str, ...] = ("reliability", "t_med", "days")
         try:
             read_history_cached(sc.path_of(sc.reliability.t_med.days))
@@ -142,6 +146,8 @@ def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario,
     if sc.variants:
         check_variants(sc, doc)
     if sc.arrivals.replay is not None:
+        from sim.inputs.outagelog import read_log_cached  # noqa: PLC0415 (pandas, for a log only)
+
         log_at: tuple[str, ...] = ("arrivals", "replay", "log")
         try:
             read_log_cached(sc.path_of(sc.arrivals.replay.log), sc.arrivals.replay.columns)
