@@ -17,8 +17,6 @@ needs no file.
 from __future__ import annotations
 
 import json
-import os
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ from sim.bounds import MAX_KM
 from sim.distributions import finite_number
 from sim.errors import Issue
 from sim.inputs.coordinates import looks_like_degrees, project
+from sim.inputs.files import file_problem
 from sim.inputs.zones import ring_problem
 
 Where = tuple[str | int, ...]
@@ -49,13 +48,9 @@ class _File:
     def __init__(self, path: Path, name: str, units: str, origin: Any) -> None:
         self.name = name
         try:
-            st = os.stat(path)
-            if not stat.S_ISREG(st.st_mode):  # a folder, or a FIFO or device that would block or never end
-                raise _Problem(f"{name}: not a regular file; expected a GeoJSON file of zones, depots or staging "
-                               "points")
-            if st.st_size > MAX_BYTES:
-                raise _Problem(f"{name}: {st.st_size:,} bytes, more than the limit of {MAX_BYTES:,}; expected a "
-                               "GeoJSON file of zones, depots or staging points")
+            problem = file_problem(path, MAX_BYTES)  # a folder, FIFO or device (would block) or too large
+            if problem:
+                raise _Problem(f"{name} {problem}; expected a GeoJSON file of zones, depots or staging points")
             data = json.loads(path.read_bytes().decode("utf-8-sig"))
         except FileNotFoundError:
             raise _Problem(f"{name}: file not found; expected a GeoJSON file of zones, depots or staging points") \
