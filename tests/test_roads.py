@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import sim
 from sim.cli import main
 from sim.engine.travel import ROAD_CLOSED, RoadTravel, Slowdown
+from sim.errors import ScenarioError
 from sim.inputs.generated_area import generate_area, to_geojson
 from sim.inputs.roads import RoadNetwork, collapse
 from tests.conftest import ROOT
@@ -62,9 +63,47 @@ def test_snap_distance_is_driven_slowly() -> None:
 
 
 def test_degree_two_chains_collapse_to_one_edge() -> None:
-    u, v, t, km = collapse(5, np.array([0, 1, 2, 3]), np.array([1, 2, 3, 4]), np.array([1.0, 2, 3, 4]),
-                           np.ones(4), keep={2})
+    u, v, t, km, one = collapse(5, np.array([0, 1, 2, 3]), np.array([1, 2, 3, 4]), np.array([1.0, 2, 3, 4]),
+                                np.ones(4), keep={2})
     assert list(zip(u.tolist(), v.tolist(), strict=True)) == [(0, 2), (2, 4)] and t.tolist() == [3.0, 7.0]
+    assert not one.any()
+
+
+def test_a_one_way_chain_collapses_into_one_one_way_edge_pointing_its_way() -> None:
+    # 3 -> 2 -> 1 -> 0 one way, written against the node order: the collapsed edge runs 3 -> 0
+    u, v, t, _, one = collapse(4, np.array([1, 2, 3]), np.array([0, 1, 2]), np.ones(3), np.ones(3),
+                               oneway=np.ones(3, bool))
+    assert (u.tolist(), v.tolist(), t.tolist(), one.tolist()) == ([3], [0], [3.0], [True])
+
+
+def test_where_one_way_meets_two_way_or_two_one_ways_collide_the_node_stays_a_junction() -> None:
+    # 0 -> 1 one way, then 1 - 2 two way; and 3 -> 4 <- 5 (both enter 4)
+    u, v, _, _, one = collapse(6, np.array([0, 1, 3, 5]), np.array([1, 2, 4, 4]), np.ones(4), np.ones(4),
+                               oneway=np.array([True, False, True, True]))
+    assert sorted(zip(u.tolist(), v.tolist(), one.tolist())) == [(0, 1, True), (1, 2, False), (3, 4, True),
+                                                                  (5, 4, True)]
+
+
+# A square 0 (0,0) - 1 (1,0) - 2 (1,1) - 3 (0,1), every side 1 km at 60 km/h, with a diagonal 0-2 so no node is on
+# a chain; the side 0 -> 1 is one way.
+ONE_WAY_SQUARE = ([(0, 0), (1, 0), (1, 1), (0, 1)],
+                  [(0, 1, "primary", None, True), (1, 2, "primary", None), (2, 3, "primary", None),
+                   (3, 0, "primary", None), (0, 2, "primary", 10.0)])
+
+
+def test_a_one_way_street_is_driven_only_its_way_and_the_reverse_trip_takes_the_detour() -> None:
+    net = RoadNetwork.from_edges(*ONE_WAY_SQUARE).prepare({"primary": 60.0})
+    (a, b), _ = net.snap([0, 1], [0, 0])
+    assert net.minutes(a, b) == pytest.approx(1.0)  # along the one-way street
+    # back: 1 -> 2 -> 3 -> 0 (3 min) beats 1 -> 2 -> 0 (1 + sqrt 2 km at 10 km/h)
+    assert net.minutes(b, a) == pytest.approx(3.0) and net.km(b, a) == pytest.approx(3.0)
+
+
+def test_a_network_that_one_way_streets_cut_in_two_is_refused() -> None:
+    # 0 -> 1 -> 2 and no way back
+    with pytest.raises(ScenarioError, match="not connected.*one-way"):
+        RoadNetwork.from_edges([(0, 0), (1, 0), (2, 0)], [(0, 1, "primary", None, True),
+                                                          (1, 2, "primary", None, True)]).prepare()
 
 
 @pytest.fixture(scope="module")

@@ -200,7 +200,7 @@ class RoadTravel(Travel):
                 for k in active:
                     closed |= self.storms[k].closed
                 graphs = self._graphs[act] = (self.net.graph(closed), self.net.graph_km(closed).todok())
-            dist, pred = csgraph.dijkstra(graphs[0], directed=False, indices=[a], return_predecessors=True)
+            dist, pred = csgraph.dijkstra(graphs[0], directed=True, indices=[a], return_predecessors=True)
             hit = self._detours[(act, a)] = (dist[0], pred[0])
         return float(hit[0][b])
 

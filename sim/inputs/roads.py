@@ -45,10 +45,10 @@ DEFAULT_SPEEDS = {"motorway": 100.0, "trunk": 80.0, "primary": 70.0, "secondary"
 """km/h by road class (OpenStreetMap names), for edges without their own speed limit."""
 
 
-PREPARED_VERSION = 2  # 2: entries carry their key and a sha256 of their arrays
+PREPARED_VERSION = 3  # 2: entries carry their key and a sha256 of their arrays; 3: one-way edges
 
 
-_CACHED = ("nx", "ny", "minutes", "km", "eu", "ev", "emin", "elen")
+_CACHED = ("nx", "ny", "minutes", "km", "eu", "ev", "emin", "elen", "eone")
 
 
 class _Damaged(ValueError):
@@ -89,7 +89,7 @@ def _read_entry(path: Path, key: str) -> dict[str, np.ndarray]:
         raise _Damaged("its contents do not match their sha256")
     m, k = len(arrays["nx"]), len(arrays["eu"])
     if arrays["ny"].shape != (m,) or arrays["minutes"].shape != (m, m) or arrays["km"].shape != (m, m) or any(
-            arrays[e].shape != (k,) for e in ("ev", "emin", "elen")):
+            arrays[e].shape != (k,) for e in ("ev", "emin", "elen", "eone")):
         raise _Damaged("its arrays do not fit together")
     return arrays
 
@@ -104,7 +104,8 @@ def _fail(source: str, message: str) -> ScenarioError:
 
 @dataclass
 class RoadNetwork:
-    """Nodes (km coordinates) and undirected edges (u, v, road class, speed limit km/h or None, length km)."""
+    """Nodes (km coordinates) and edges (u, v, road class, speed limit km/h or None, length km, one-way): an edge
+    is driven both ways unless ``oneway`` flags it, and then only from ``u`` to ``v``."""
 
     x: np.ndarray
     y: np.ndarray
@@ -114,17 +115,24 @@ class RoadNetwork:
     speed: np.ndarray  # NaN where the edge has no speed limit of its own
     length: np.ndarray
     source: str = "<network>"
+    oneway: np.ndarray | None = None  # None: every edge both ways
+
+    def __post_init__(self) -> None:
+        if self.oneway is None:
+            self.oneway = np.zeros(len(self.u), bool)
 
     @classmethod
     def from_edges(cls, nodes: Sequence[tuple[float, float]],
-                   edges: Sequence[tuple[int, int, str, float | None]], source: str = "<network>") -> RoadNetwork:
-        """From node coordinates (km) and (u, v, class, speed limit) edges; lengths are straight segments."""
+                   edges: Sequence[tuple[Any, ...]], source: str = "<network>") -> RoadNetwork:
+        """From node coordinates (km) and (u, v, class, speed limit[, one-way]) edges; lengths are straight
+        segments."""
         xy = np.asarray(nodes, float).reshape(-1, 2)
         u = np.array([e[0] for e in edges], np.int64)
         v = np.array([e[1] for e in edges], np.int64)
         length = np.hypot(xy[u, 0] - xy[v, 0], xy[u, 1] - xy[v, 1])
         speed = np.array([math.nan if e[3] is None else float(e[3]) for e in edges])
-        return cls(xy[:, 0], xy[:, 1], u, v, [e[2] for e in edges], speed, length, source)
+        return cls(xy[:, 0], xy[:, 1], u, v, [e[2] for e in edges], speed, length, source,
+                   np.array([bool(e[4]) if len(e) > 4 else False for e in edges], bool))
 
     @classmethod
     def from_geojson(cls, path: str | Path, degrees: bool | None = None,
@@ -251,7 +259,7 @@ class RoadNetwork:
     def checksum(self) -> str:
         """sha256 of the network's geometry and attributes."""
         h = hashlib.sha256()
-        for a in (self.x, self.y, self.u, self.v, self.speed, self.length):
+        for a in (self.x, self.y, self.u, self.v, self.speed, self.length, self.oneway):
             h.update(np.ascontiguousarray(a).tobytes())
         h.update("\n".join(self.road_class).encode())
         return h.hexdigest()
@@ -283,38 +291,33 @@ class RoadNetwork:
                 cache_warning(f"road cache {path} was damaged ({reason}); rebuilt it")
             else:
                 return PreparedNetwork(z["nx"], z["ny"], z["minutes"], z["km"], snap_speed_kmh, self.source,
-                                       z["eu"], z["ev"], z["emin"], z["elen"])
+                                       z["eu"], z["ev"], z["emin"], z["elen"], z["eone"])
         n = len(self.x)
         keep_nodes = set(cKDTree(np.column_stack([self.x, self.y])).query(np.asarray(keep, float).reshape(-1, 2))[1]
                          .tolist()) if len(keep) else set()
-        cu, cv, cmin, clen = collapse(n, self.u, self.v, minutes, self.length, keep_nodes)
+        assert self.oneway is not None
+        cu, cv, cmin, clen, cone = collapse(n, self.u, self.v, minutes, self.length, keep_nodes, self.oneway)
         used = np.unique(np.concatenate([cu, cv]))
         remap = -np.ones(n, np.int64)
         remap[used] = np.arange(len(used))
         m = len(used)
         u2, v2 = remap[cu], remap[cv]
-        g_min = _fastest(m, u2, v2, cmin)
-        # the length of the fastest of parallel edges: sort by time, keep the first of each pair
-        order = np.lexsort((cmin, v2, u2))
-        su, sv, sl = u2[order], v2[order], clen[order]
-        first = np.ones(len(su), bool)
-        first[1:] = (su[1:] != su[:-1]) | (sv[1:] != sv[:-1])
-        g_len = sparse.coo_matrix((np.concatenate([sl[first], sl[first]]),
-                                   (np.concatenate([su[first], sv[first]]), np.concatenate([sv[first], su[first]]))),
-                                  shape=(m, m)).tocsr()
-        n_comp, labels = csgraph.connected_components(g_min, directed=False)
+        g_min = _fastest(m, u2, v2, cmin, oneway=cone)
+        g_len = _fastest(m, u2, v2, cmin, clen, oneway=cone)  # the km of the fastest of parallel edges
+        n_comp, labels = csgraph.connected_components(g_min, directed=True, connection="strong")
         if n_comp > 1:
             sizes = np.bincount(labels)
             raise _fail(self.source, f"the road network is not connected: {n_comp} separate parts (largest "
-                        f"{sizes.max()} of {m} junctions); expected every road reachable from every other")
-        d_min64, pred = csgraph.dijkstra(g_min, directed=False, return_predecessors=True)
+                        f"{sizes.max()} of {m} junctions); expected every road reachable from every other"
+                        + (", one-way streets included" if cone.any() else ""))
+        d_min64, pred = csgraph.dijkstra(g_min, directed=True, return_predecessors=True)
         d_min = d_min64.astype(np.float32)
         d_len = route_lengths(d_min64, pred, g_len).astype(np.float32)
         out = PreparedNetwork(self.x[used], self.y[used], d_min, d_len, snap_speed_kmh, self.source, u2, v2, cmin,
-                              clen)
+                              clen, cone)
         if path is not None:
             arrays = {"nx": out.x, "ny": out.y, "minutes": d_min, "km": d_len, "eu": u2, "ev": v2, "emin": cmin,
-                      "elen": clen}
+                      "elen": clen, "eone": cone}
             try:
                 write_with(path, lambda tmp: np.savez(tmp, **arrays, key=np.array(key),
                                                       sha256=np.array(_digest(arrays))), suffix=".npz")
@@ -325,32 +328,51 @@ class RoadNetwork:
 
 
 def collapse(n: int, u: np.ndarray, v: np.ndarray, minutes: np.ndarray, length: np.ndarray,
-             keep: set[int] = frozenset()) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[assignment]
+             keep: set[int] = frozenset(),  # type: ignore[assignment]
+             oneway: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Replace chains through degree-2 nodes by single edges (times and lengths added). Parallel routes between
-    the same two junctions are all kept (a closure may close one and leave the other). Returns the edges between
-    the remaining nodes.
+    the same two junctions are all kept (a closure may close one and leave the other). A one-way chain stays one
+    way (from its first node to its last); a node where a one-way street meets a two-way one, or two one-way
+    streets that both enter or both leave it, stays a junction. Returns the edges between the remaining nodes:
+    (u, v, minutes, km, one-way), two-way edges with u < v.
 
-    >>> collapse(4, np.array([0, 1, 2]), np.array([1, 2, 3]), np.ones(3), np.ones(3))
-    (array([0]), array([3]), array([3.]), array([3.]))
+    >>> u, v, t, km, one = collapse(4, np.array([0, 1, 2]), np.array([1, 2, 3]), np.ones(3), np.ones(3))
+    >>> u, v, t, km, one
+    (array([0]), array([3]), array([3.]), array([3.]), array([False]))
+    >>> collapse(3, np.array([0, 2]), np.array([1, 1]), np.ones(2), np.ones(2), oneway=np.array([True, True]))[0]
+    array([0, 2])
     """
+    one = np.zeros(len(u), bool) if oneway is None else np.asarray(oneway, bool)
     adj: list[list[tuple[int, int]]] = [[] for _ in range(n)]
     for k, (a, b) in enumerate(zip(u.tolist(), v.tolist(), strict=True)):
         adj[a].append((b, k))
         adj[b].append((a, k))
     degree = np.array([len(a) for a in adj])
     junction = (degree != 2) | np.isin(np.arange(n), list(keep))
+    touches_oneway = np.zeros(n, bool)
+    touches_oneway[u[one]] = touches_oneway[v[one]] = True
+    for node in np.flatnonzero(~junction & touches_oneway).tolist():
+        (_, k1), (_, k2) = adj[node]
+        # a one-way chain passes through only as one edge in and one edge out
+        if not (one[k1] and one[k2] and (int(v[k1]) == node) != (int(v[k2]) == node)):
+            junction[node] = True
     seen = np.zeros(len(u), bool)
-    found: list[tuple[int, int, float, float]] = []
+    found: list[tuple[int, int, float, float, bool]] = []
 
-    def add(a: int, b: int, t: float, km: float) -> None:
-        if a != b:
-            found.append((min(a, b), max(a, b), t, km))
+    def add(a: int, b: int, t: float, km: float, forward: bool | None) -> None:
+        if a == b:
+            return
+        if forward is None:
+            found.append((min(a, b), max(a, b), t, km, False))
+        else:
+            found.append((a, b, t, km, True) if forward else (b, a, t, km, True))
 
     for start in np.flatnonzero(junction).tolist():
         for nxt, k in adj[start]:
             if seen[k]:
                 continue
             seen[k] = True
+            forward = (int(u[k]) == start) if one[k] else None
             t, km, node = float(minutes[k]), float(length[k]), nxt
             while not junction[node]:
                 (n1, k1), (n2, k2) = adj[node]
@@ -361,30 +383,33 @@ def collapse(n: int, u: np.ndarray, v: np.ndarray, minutes: np.ndarray, length: 
                 t += float(minutes[kk])
                 km += float(length[kk])
                 node, k = nk, kk
-            add(start, node, t, km)
+            add(start, node, t, km, forward)
     # rings made only of degree-2 nodes have no junction: keep one node of each as a junction
     for k in np.flatnonzero(~seen).tolist():
         if not seen[k]:
             a, b = int(u[k]), int(v[k])
             seen[k] = True
-            add(a, b, float(minutes[k]), float(length[k]))
+            add(a, b, float(minutes[k]), float(length[k]), True if one[k] else None)
     found.sort()
     return (np.array([k[0] for k in found], np.int64), np.array([k[1] for k in found], np.int64),
-            np.array([k[2] for k in found], float), np.array([k[3] for k in found], float))
+            np.array([k[2] for k in found], float), np.array([k[3] for k in found], float),
+            np.array([k[4] for k in found], bool))
 
 
 def _fastest(m: int, u: np.ndarray, v: np.ndarray, w: np.ndarray,
-             value: np.ndarray | None = None) -> sparse.csr_matrix:
-    """Symmetric graph of ``m`` nodes keeping the smallest weight of parallel edges; with ``value``, the matrix
-    holds that edge's ``value`` (its km) instead of its weight."""
+             value: np.ndarray | None = None, oneway: np.ndarray | None = None) -> sparse.csr_matrix:
+    """Directed graph of ``m`` nodes: each edge both ways unless ``oneway`` flags it (then u -> v only), keeping
+    the smallest weight of parallel edges; with ``value``, the matrix holds that edge's ``value`` (its km)
+    instead of its weight."""
+    both = np.ones(len(u), bool) if oneway is None else ~np.asarray(oneway, bool)
+    val = w if value is None else value
+    u, v, w, val = (np.concatenate([u, v[both]]), np.concatenate([v, u[both]]), np.concatenate([w, w[both]]),
+                    np.concatenate([val, val[both]]))
     order = np.lexsort((w, v, u))
-    u, v, w = u[order], v[order], w[order]
+    u, v, val = u[order], v[order], val[order]
     first = np.ones(len(u), bool)
     first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    out = (w if value is None else value[order])[first]
-    u, v = u[first], v[first]
-    return sparse.coo_matrix((np.concatenate([out, out]), (np.concatenate([u, v]), np.concatenate([v, u]))),
-                             shape=(m, m)).tocsr()
+    return sparse.coo_matrix((val[first], (u[first], v[first])), shape=(m, m)).tocsr()
 
 
 def route_lengths(times: np.ndarray, pred: np.ndarray, edge_km: sparse.csr_matrix) -> np.ndarray:
@@ -418,9 +443,12 @@ class PreparedNetwork:
     ev: np.ndarray
     emin: np.ndarray
     elen: np.ndarray
+    eone: np.ndarray | None = None  # one-way edges (eu -> ev only); None: none
     _tree: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        if self.eone is None:
+            self.eone = np.zeros(len(self.eu), bool)
         self._tree = cKDTree(np.column_stack([self.x, self.y]))
 
     def __len__(self) -> int:
@@ -445,11 +473,14 @@ class PreparedNetwork:
         return float(self.km_matrix[a, b])
 
     def graph(self, closed: np.ndarray | None = None) -> sparse.csr_matrix:
-        """The junction graph (fastest minutes per pair) with the edges flagged in ``closed`` removed."""
+        """The directed junction graph (fastest minutes per pair) with the edges flagged in ``closed`` removed."""
         keep = np.ones(len(self.eu), bool) if closed is None else ~closed
-        return _fastest(len(self.x), self.eu[keep], self.ev[keep], self.emin[keep])
+        assert self.eone is not None
+        return _fastest(len(self.x), self.eu[keep], self.ev[keep], self.emin[keep], oneway=self.eone[keep])
 
     def graph_km(self, closed: np.ndarray | None = None) -> sparse.csr_matrix:
         """The km of the edges ``graph(closed)`` keeps (of parallel edges, the fastest one's)."""
         keep = np.ones(len(self.eu), bool) if closed is None else ~closed
-        return _fastest(len(self.x), self.eu[keep], self.ev[keep], self.emin[keep], self.elen[keep])
+        assert self.eone is not None
+        return _fastest(len(self.x), self.eu[keep], self.ev[keep], self.emin[keep], self.elen[keep],
+                        self.eone[keep])
