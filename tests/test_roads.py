@@ -80,7 +80,7 @@ def test_where_one_way_meets_two_way_or_two_one_ways_collide_the_node_stays_a_ju
     # 0 -> 1 one way, then 1 - 2 two way; and 3 -> 4 <- 5 (both enter 4)
     u, v, _, _, one = collapse(6, np.array([0, 1, 3, 5]), np.array([1, 2, 4, 4]), np.ones(4), np.ones(4),
                                oneway=np.array([True, False, True, True]))
-    assert sorted(zip(u.tolist(), v.tolist(), one.tolist())) == [(0, 1, True), (1, 2, False), (3, 4, True),
+    assert sorted(zip(u.tolist(), v.tolist(), one.tolist(), strict=True)) == [(0, 1, True), (1, 2, False), (3, 4, True),
                                                                   (5, 4, True)]
 
 
