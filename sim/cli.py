@@ -327,14 +327,14 @@ def _validate(files: list[Path]) -> int:
     failed = 0
     for f in files:
         try:
-            sc = load_scenario(f)
+            sc = load_scenario(f)  # the roads too: drivable, connected, near the depots
         except ScenarioError as exc:
             print(exc, file=sys.stderr)
             failed += 1
         else:
             print(f"{f}: ok ({sc.name}: {len(sc.zones)} zones, {len(sc.fault_types)} fault types, "
                   f"{sum(g.count + sum(s.count for s in g.roster) for d in sc.depots.values() for g in d.units)} "
-                  "units)")
+                  "units" + (f"; working CRS {sc.crs}" if sc.crs else "") + ")")
     return 2 if failed else 0
 
 

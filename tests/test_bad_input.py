@@ -86,7 +86,7 @@ CASES = [
      ["arrivals.storms.calendar[0].zones[0]", "unknown zone 'hills'"], "- {start: 2026-06-01"),
     ("replay without a projection", "    rural: {cable_fault: 2}\n",
      "    rural: {cable_fault: 2}\n  replay: {log: x.csv, mix: {cable_fault: 1}}\n",
-     ["arrivals.replay", "expected either origin"], "replay: {log"),
+     ["arrivals.replay", "expected the scenario's crs (a real territory"], "replay: {log"),
 ]
 
 

@@ -175,32 +175,14 @@ def test_geojson_in_degrees_and_metres_agree(tmp_path: Path) -> None:
     nodes, edges = SQUARE
     metres = to_geojson(nodes, edges)
     (tmp_path / "m.geojson").write_text(json.dumps(metres))
-    a = RoadNetwork.from_geojson(tmp_path / "m.geojson")
+    a = RoadNetwork.from_geojson(tmp_path / "m.geojson", degrees=False)
     assert a.length.sum() == pytest.approx(4 + math.sqrt(2))
     deg = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"highway": "primary", "maxspeed": "50"},
          "geometry": {"type": "LineString", "coordinates": [[-72.6, 42.3], [-72.6, 42.31]]}}]}
     (tmp_path / "d.geojson").write_text(json.dumps(deg))
-    b = RoadNetwork.from_geojson(tmp_path / "d.geojson")
+    b = RoadNetwork.from_geojson(tmp_path / "d.geojson", degrees=True)
     assert b.length[0] == pytest.approx(1.10574, rel=1e-4) and b.speed[0] == 50
-
-
-def test_graphml_as_osmnx_saves_it(tmp_path: Path) -> None:
-    g = """<?xml version='1.0' encoding='utf-8'?>
-<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
-<key id="d4" for="node" attr.name="y" attr.type="string"/><key id="d5" for="node" attr.name="x" attr.type="string"/>
-<key id="d11" for="edge" attr.name="highway" attr.type="string"/>
-<key id="d13" for="edge" attr.name="maxspeed" attr.type="string"/>
-<graph edgedefault="directed">
-<node id="1"><data key="d4">42.30</data><data key="d5">-72.60</data></node>
-<node id="2"><data key="d4">42.31</data><data key="d5">-72.60</data></node>
-<node id="3"><data key="d4">42.31</data><data key="d5">-72.59</data></node>
-<edge source="1" target="2"><data key="d11">primary</data><data key="d13">60 mph</data></edge>
-<edge source="2" target="3"><data key="d11">['residential', 'unclassified']</data></edge>
-</graph></graphml>"""
-    (tmp_path / "g.graphml").write_text(g)
-    net = RoadNetwork.from_graphml(tmp_path / "g.graphml")
-    assert len(net.x) == 3 and net.road_class == ["primary", "residential"] and net.speed[0] == 60
 
 
 BAD = [

@@ -103,6 +103,7 @@ depots:
     units:
       - {name: crew, skills: [line], count: 2}
       - {name: van, kind: van, count: 1, staging: {file: area.geojson}}
+travel: {units: metres}
 """
 
 
@@ -126,7 +127,8 @@ def test_a_file_in_degrees_gives_the_same_km_as_one_in_metres(tmp_path: Path) ->
     origin = (-72.6, 42.3)
     k_lon = KM_PER_DEGREE_LON_EQUATOR * math.cos(math.radians(origin[1]))
     _area_file(tmp_path / "area.geojson", lambda p: [origin[0] + p[0] / k_lon, origin[1] + p[1] / KM_PER_DEGREE_LAT])
-    (tmp_path / "s.yaml").write_text(SCENARIO + f"travel: {{origin: {list(origin)}}}\n")
+    (tmp_path / "s.yaml").write_text(SCENARIO.replace("travel: {units: metres}",
+                                                      f"travel: {{units: degrees, origin: {list(origin)}}}"))
     sc = sim.load_scenario(tmp_path / "s.yaml")
     assert sc.depots["main"].location == pytest.approx((5.0, 5.0), abs=1e-6)
     assert sc.zone_map().area(1) == pytest.approx(200.0, rel=1e-6)
@@ -139,6 +141,8 @@ BAD_GIS = [
     ("crossing ring", "bowtie", "zones.town.area", "crosses itself near (5, 5)"),
     ("two depot points", "twice", "depots.main.location", "has 2 Point features with property depot: 'main'"),
     ("degrees, no origin", "degrees", "zones.town.area", "is in degrees: expected travel.origin"),
+    ("units not stated", "unstated", "zones.town.area", "which coordinates is it in? expected travel.units: metres "
+                                                        "or degrees"),
 ]
 
 
@@ -148,8 +152,13 @@ def test_bad_gis_zones_and_depots_exit_2_naming_file_and_place(case: tuple[str, 
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     _, how, where, expected = case
     path = tmp_path / "area.geojson"
-    if how == "degrees":
+    scenario = SCENARIO
+    if how == "degrees":  # said to be in degrees, with no origin to project them around
         _area_file(path, lambda p: [-72.6 + p[0] / 80, 42.3 + p[1] / 111])
+        scenario = SCENARIO.replace("units: metres", "units: degrees")
+    elif how == "unstated":  # degrees or metres is never guessed
+        _area_file(path, lambda p: [p[0] * 1000, p[1] * 1000])
+        scenario = SCENARIO.replace("travel: {units: metres}\n", "")
     elif how is not None:
         _area_file(path, lambda p: [p[0] * 1000, p[1] * 1000])
         data = json.loads(path.read_text())
@@ -164,7 +173,7 @@ def test_bad_gis_zones_and_depots_exit_2_naming_file_and_place(case: tuple[str, 
             data = None
         if data is not None:
             path.write_text(json.dumps(data))
-    (tmp_path / "s.yaml").write_text(SCENARIO)
+    (tmp_path / "s.yaml").write_text(scenario)
     out = tmp_path / "out"
     assert main(["run", str(tmp_path / "s.yaml"), "--out", str(out)]) == 2
     err = capsys.readouterr().err

@@ -12,13 +12,16 @@ from sim.engine.travel import make_travel
 from sim.scenario.schema import Scenario
 
 
-def reach_grid(sc: Scenario, step_km: float = 1.0) -> pd.DataFrame:
-    """Every point of a ``step_km`` grid inside a zone: ``x``, ``y`` (km), ``zone`` (its number in scenario
+def reach_grid(sc: Scenario, step_km: float | None = None) -> pd.DataFrame:
+    """Every point of a ``step_km`` grid (default: 1 km, finer for a territory under 60 km across, so that it has
+    about 60 points a side) inside a zone: ``x``, ``y`` (km), ``zone`` (its number in scenario
     order), ``minutes`` (the estimated drive from the nearest staffed depot that serves the zone, over roads or by
     straight line as the scenario says; infinite when none does) and ``limit`` (the zone's arrival limit)."""
     zones = list(sc.zones)
     zm = sc.zone_map()
     x0, y0, x1, y1 = zm.extent()
+    if step_km is None:
+        step_km = min(1.0, max(x1 - x0, y1 - y0) / 60.0)
     xs = np.arange(x0, x1 + step_km / 2, step_km)
     ys = np.arange(y0, y1 + step_km / 2, step_km)
     gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))

@@ -24,6 +24,7 @@ from sim.engine.weather import (
 from sim.inputs.coordinates import project
 from sim.inputs.outagelog import LogReport, read_log_cached
 from sim.inputs.zones import ZoneMap
+from sim.scenario.places import fault_places
 from sim.scenario.schema import Scenario
 from sim.streams import stream
 
@@ -112,7 +113,7 @@ def _background(sc: Scenario, seed: int, rep: int, spells: list[tuple[float, flo
     arr = sc.arrivals
     zones, types = list(sc.zones), list(sc.fault_types)
     day = day_factor(sc, seed, rep)  # day_to_day and severity: the weather between calm and storm
-    zm = sc.zone_map()
+    places = fault_places(sc)
     for zone, by_type in arr.per_day.items():
         zi = zones.index(zone)
         for ftype, rate in by_type.items():
@@ -124,7 +125,7 @@ def _background(sc: Scenario, seed: int, rep: int, spells: list[tuple[float, flo
             rng = stream(seed, rep, "faults", zone, ftype)
             t = poisson_times(rng, lam * factor * day, sc.horizon)
             n = len(t)
-            x, y = zm.sample(rng, zi, n)
+            x, y = places.sample(rng, zi, n)
             hot = factor[np.minimum((t // 60).astype(np.int64), len(factor) - 1)] != 1.0
             parts.add(t, np.full(n, zones.index(zone)), np.full(n, types.index(ftype)), x, y,
                       sc.fault_types[ftype].repair.sample(stream(seed, rep, "repair", zone, ftype), n),
@@ -162,6 +163,11 @@ def _storm_faults(sc: Scenario, seed: int, rep: int, storm: Storm, zm: ZoneMap, 
         lost = z < 0  # far from the track's zones after every redraw: the nearest point of the storm's first zone
         x[lost], y[lost] = zm.clamp(allowed[0], x[lost], y[lost])
         z[lost] = allowed[0]
+        places = fault_places(sc)
+        if not places.uniform:  # on the grid: the nearest road or customer of the fault's zone
+            for zi in np.unique(z).tolist():
+                at = z == zi
+                x[at], y[at] = places.settle(zi, x[at], y[at])
         keep = (t >= 0) & (t < sc.horizon)  # a calendar storm may begin before the season or end after it
         n = int(keep.sum())
         repair = sc.fault_types[ftype].repair.sample(stream(seed, rep, "storm_repair", storm.key, ftype), n)
@@ -183,6 +189,10 @@ def _replay(sc: Scenario, seed: int, rep: int, parts: _Parts) -> LogReport:
     f, t = f[window], t[window]
     if rp.columns.x_km and rp.columns.y_km:
         x, y = f["x_km"].to_numpy(float), f["y_km"].to_numpy(float)
+    elif sc.crs is not None:  # a real territory: longitude and latitude into its working CRS
+        from sim.inputs.crs import transformer, working_crs  # noqa: PLC0415 (PROJ loads only for a territory)
+
+        x, y = transformer("EPSG:4326", working_crs(sc.crs))(f["longitude"].to_numpy(), f["latitude"].to_numpy())
     else:
         assert rp.origin is not None
         x, y = project(f["longitude"].to_numpy(), f["latitude"].to_numpy(), rp.origin)

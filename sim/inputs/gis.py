@@ -1,22 +1,32 @@
-"""Zones, depots and staging points read from GeoJSON files into a scenario's coordinates (km).
+"""Zones, depots and staging points read from GIS files into a scenario's coordinates (km).
 
 A scenario may point at a GIS file instead of writing coordinates:
 
 - a zone's ``area: {file: F}``: the Polygon and MultiPolygon features of F whose property ``zone`` is the zone's name
-  (several features are joined);
+  (several features are joined; in a layer without a ``zone`` field, every polygon it has);
 - a depot's ``location: {file: F}``: the one Point feature whose property ``depot`` is the depot's name;
 - a unit group's ``staging: {file: F}``: the Point features whose property ``staging`` is the group's id
   (``depot/group``) or its depot's name, in file order.
 
-Coordinates are those of the road network: metres, or degrees projected around ``travel.origin`` (``travel.units``
-says which; ``auto`` takes degrees when every coordinate could be one). The files are read once, when the scenario
-is loaded, and the coordinates are written into the scenario, so the resolved scenario echoed into every result
-needs no file.
+On a real territory (the scenario states ``crs``: its metric working CRS, or ``auto`` for the territory's UTM
+zone), F is any vector file GDAL reads (GeoPackage, shapefile, FlatGeobuf, GeoJSON ...), read with pyogrio and
+reprojected with pyproj from its own CRS into the working CRS; the reference may add ``layer`` (a layer of a
+GeoPackage), ``where`` (an OGR SQL filter, ``"kind = 'urban'"``) and ``crs`` (for a file that does not say which
+CRS it is in, or says it wrongly). A file without a CRS and no ``crs`` on the reference is refused: degrees and
+metres are never guessed. GeoJSON is EPSG:4326 (RFC 7946) unless the reference says otherwise.
+
+Without ``crs`` (a generated or hand-drawn area in local km), F is GeoJSON in the road network's coordinates:
+metres, or degrees projected around ``travel.origin`` (``travel.units`` says which).
+
+The files are read once, when the scenario is loaded, and the coordinates are written into the scenario, so the
+resolved scenario echoed into every result needs no file.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +36,8 @@ from shapely.geometry import Polygon
 
 from sim.bounds import MAX_KM
 from sim.distributions import finite_number
-from sim.errors import Issue
-from sim.inputs.coordinates import looks_like_degrees, project
+from sim.errors import Issue, ScenarioError
+from sim.inputs.coordinates import project
 from sim.inputs.files import file_problem
 from sim.inputs.zones import ring_problem
 
@@ -40,6 +50,166 @@ MAX_BYTES = 256 * 2**20
 
 class _Problem(Exception):
     pass
+
+
+REFERENCE_KEYS = {"file", "layer", "where", "crs"}
+"""What a reference to a GIS layer may say (``layer``, ``where`` and ``crs`` need the scenario's ``crs``)."""
+
+
+class _Layer:
+    """One layer of a vector file GDAL reads, its geometries reprojected into the working CRS (km)."""
+
+    def __init__(self, path: Path, ref: dict[str, Any], name: str) -> None:
+        import pyogrio  # noqa: PLC0415 (GDAL loads only for a scenario on a real territory)
+        from pyogrio.errors import DataLayerError, DataSourceError, FieldError  # noqa: PLC0415 (as above)
+
+        layer, where, stated = ref.get("layer"), ref.get("where"), ref.get("crs")
+        for key, value in (("layer", layer), ("where", where), ("crs", stated)):
+            if value is not None and not isinstance(value, str):
+                raise _Problem(f"{name}: expected {key} as text, got {value!r}")
+        self.name = name + (f" (layer {layer})" if layer else "")
+        problem = file_problem(path, MAX_BYTES)
+        if problem:
+            raise _Problem(f"{name} {problem}; expected a GIS file of zones, depots or staging points")
+        if not path.exists():
+            raise _Problem(f"{name}: file not found; expected a GIS file of zones, depots or staging points")
+        try:
+            meta, _, wkb, fields = pyogrio.raw.read(path, layer=layer, where=where)
+        except DataLayerError as exc:
+            if where and ("SQL" in str(exc) or "column" in str(exc)):
+                reason = str(exc).split(":")[-1].strip()
+                raise _Problem(f"{self.name}: where {where!r}: {reason}; expected an OGR SQL filter on the layer's "
+                               f"fields {[str(f) for f in pyogrio.read_info(path, layer=layer)['fields']]}") from None
+            try:
+                have = [str(n) for n, _ in pyogrio.list_layers(path)]
+            except Exception:  # noqa: BLE001 (only for the message)
+                have = []
+            raise _Problem(f"{self.name}: {_first_line(exc)}"
+                           + (f"; its layers are {have}" if have else "")) from None
+        except FieldError as exc:
+            raise _Problem(f"{self.name}: where {where!r}: {_first_line(exc)}; expected an OGR SQL filter on the "
+                           "layer's fields") from None
+        except (DataSourceError, OSError, ValueError) as exc:
+            raise _Problem(f"{self.name}: not a GIS file GDAL can read ({_first_line(exc)})") from None
+        except Exception as exc:  # noqa: BLE001 (GDAL's errors on a damaged file are many)
+            raise _Problem(f"{self.name}: cannot be read ({_first_line(exc)})") from None
+        self.crs_text = stated or meta.get("crs")
+        if not self.crs_text:
+            raise _Problem(f"{self.name} does not say which CRS its coordinates are in; expected the file's CRS "
+                           f"on the reference: {{file: {name}, crs: EPSG:NNNN}}")
+        self.geoms = shapely.from_wkb(wkb) if wkb is not None else np.array([], object)
+        self.fields = {str(k): np.asarray(v) for k, v in zip(meta["fields"], fields, strict=True)}
+        self._km: np.ndarray | None = None
+
+    def lonlat_bounds(self) -> tuple[float, float, float, float] | None:
+        """The layer's extent in longitude and latitude (for ``crs: auto``)."""
+        from sim.inputs.crs import CrsProblem, read_crs, to_degrees  # noqa: PLC0415 (PROJ: only for a territory)
+
+        geoms = self.geoms[~shapely.is_missing(self.geoms)] if len(self.geoms) else self.geoms
+        if not len(geoms):
+            return None
+        x0, y0, x1, y1 = shapely.total_bounds(geoms)
+        try:
+            xs, ys = to_degrees(read_crs(self.crs_text))(np.array([x0, x1, x0, x1]), np.array([y0, y0, y1, y1]))
+        except CrsProblem as exc:
+            raise _Problem(f"{self.name}: {exc}") from None
+        if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
+            raise _Problem(f"{self.name}: its extent does not reproject from {self.crs_text} to longitude and "
+                           "latitude; expected coordinates in that CRS")
+        return float(min(xs)), float(min(ys)), float(max(xs)), float(max(ys))
+
+    def to_working(self, work: Any) -> None:
+        """Reproject the geometries into the working CRS, in km."""
+        from sim.inputs.crs import CrsProblem, read_crs, transformer  # noqa: PLC0415 (as above)
+
+        try:
+            src = read_crs(self.crs_text)
+        except CrsProblem as exc:
+            raise _Problem(f"{self.name}: {exc}") from None
+        coords = shapely.get_coordinates(self.geoms)
+        if not np.isfinite(coords).all():
+            raise _Problem(f"{self.name}: expected finite coordinates, got NaN or infinity")
+        if src.is_geographic and len(coords) and ((np.abs(coords[:, 0]) > 180).any()
+                                                  or (np.abs(coords[:, 1]) > 90).any()):
+            raise _Problem(f"{self.name}: coordinates outside longitude [-180, 180] and latitude [-90, 90], but the "
+                           f"file's CRS is {self.crs_text} (GeoJSON is always EPSG:4326, RFC 7946); expected "
+                           f"the CRS the coordinates are in on the reference: {{file: ..., crs: EPSG:NNNN}}")
+        to_km = transformer(src, work)
+
+        def move(xy: np.ndarray) -> np.ndarray:
+            x, y = to_km(xy[:, 0], xy[:, 1])
+            return np.column_stack([x, y])
+
+        self._km = shapely.transform(self.geoms, move)
+        if len(coords) and not np.isfinite(shapely.get_coordinates(self._km)).all():
+            raise _Problem(f"{self.name}: some coordinates do not reproject from {self.crs_text} into the "
+                           "working CRS (outside its area of use?)")
+
+    def _select(self, key: str, values: set[str], kinds: tuple[str, ...], all_without_key: bool) -> list[int]:
+        assert self._km is not None
+        types = shapely.get_type_id(self._km)
+        want = {"Point": 0, "Polygon": 3, "MultiPolygon": 6}
+        ok = np.isin(types, [want[k] for k in kinds])
+        if key in self.fields:
+            ok &= np.isin(self.fields[key].astype(str), list(values))
+        elif not all_without_key:
+            return []
+        return np.flatnonzero(ok).tolist()
+
+    def names(self, key: str) -> list[str]:
+        return sorted(set(self.fields[key].astype(str).tolist())) if key in self.fields else []
+
+    def zone_shapes(self, zone: str) -> list[Any]:
+        assert self._km is not None
+        found = self._select("zone", {zone}, ("Polygon", "MultiPolygon"), True)
+        if not found:
+            have = self.names("zone")
+            raise _Problem(f"{self.name} has no polygon for zone {zone!r}; "
+                           + (f"its zones are {have}" if have else "expected Polygon features (with a 'zone' "
+                              "field naming the zone, or a where filter that keeps only this zone's)"))
+        shapes = []
+        for i in found:
+            g = self._km[i]
+            if not g.is_valid:
+                reason = shapely.is_valid_reason(g)
+                raise _Problem(f"{self.name}: feature {i} (zone {zone!r}) is not a valid polygon ({reason}); "
+                               "expected simple rings, holes inside their outer ring")
+            shapes.append(g)
+        return shapes
+
+    def point(self, key: str, name: str) -> list[float]:
+        assert self._km is not None
+        found = self._select(key, {name}, ("Point",), True)
+        if len(found) != 1:
+            have = self.names(key)
+            raise _Problem(f"{self.name} has {len(found) or 'no'} Point features for {key} {name!r}; expected one"
+                           + (f" (its {key} points are {have})" if have and not found else "")
+                           + ("" if key in self.fields else f" (or a {key!r} field naming them)"))
+        p = self._km[found[0]]
+        return [round(float(p.x), 6), round(float(p.y), 6)]
+
+    def points(self, key: str, ids: set[str]) -> list[list[float]]:
+        assert self._km is not None
+        found = self._select(key, ids, ("Point",), False)
+        if not found:
+            raise _Problem(f"{self.name} has no Point with field {key}: one of {sorted(ids)}")
+        return [[round(float(self._km[i].x), 6), round(float(self._km[i].y), 6)] for i in found]
+
+
+def read_layer(path: Path, ref: dict[str, Any], name: str, work: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The geometries (km in the working CRS ``work``) and fields of a GIS layer; ScenarioError naming the file
+    when it cannot be read."""
+    try:
+        layer = _Layer(path, ref, name)
+        layer.to_working(work)
+    except _Problem as exc:
+        raise ScenarioError(name, [Issue((), str(exc))]) from None
+    assert layer._km is not None
+    return layer._km, layer.fields
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 class _File:
@@ -66,9 +236,9 @@ class _File:
         if origin is not None and not (isinstance(origin, (list, tuple)) and len(origin) == 2
                                        and all(finite_number(v) for v in origin)):
             origin = None  # the schema says what is wrong with travel.origin
-        coords = np.array([c for f in self.features for c in _points(f.get("geometry"))], float).reshape(-1, 2)
-        if units == "auto":
-            units = "degrees" if looks_like_degrees(coords) else "metres"
+        if units not in ("degrees", "metres"):
+            raise _Problem(f"{name}: which coordinates is it in? expected travel.units: metres or degrees (a local "
+                           "area), or the scenario's crs: EPSG:NNNN or auto (a real territory, read in its own CRS)")
         self.degrees = units == "degrees"
         self.origin = origin
         if self.degrees and origin is None:
@@ -133,7 +303,15 @@ def _points(geom: Any) -> list[Any]:
     return out
 
 
-def _zone_rings(f: _File, zone: str) -> list[list[list[float]]]:
+def _zone_rings(f: _File | _Layer, zone: str) -> list[list[list[float]]]:
+    shapes = f.zone_shapes(zone) if isinstance(f, _Layer) else _geojson_zone_shapes(f, zone)
+    joined: Any = shapely.union_all(shapes)
+    polys = list(joined.geoms) if hasattr(joined, "geoms") else [joined]
+    return [[[round(float(x), 6), round(float(y), 6)] for x, y in ring.coords[:-1]]
+            for p in polys for ring in (p.exterior, *p.interiors)]
+
+
+def _geojson_zone_shapes(f: _File, zone: str) -> list[Any]:
     feats = f.with_property("zone", {zone}, ("Polygon", "MultiPolygon"))
     if not feats:
         have = f.names("zone")
@@ -161,13 +339,12 @@ def _zone_rings(f: _File, zone: str) -> list[list[list[float]]]:
                 raise _Problem(f"{f.name}: feature {i} (zone {zone!r}): {what.strip().lower()}{where}; expected "
                                "holes (the rings after the first) inside the outer ring, apart from each other")
             shapes.append(shape)
-    joined: Any = shapely.union_all(shapes)
-    polys = list(joined.geoms) if hasattr(joined, "geoms") else [joined]
-    return [[[round(float(x), 6), round(float(y), 6)] for x, y in ring.coords[:-1]]
-            for p in polys for ring in (p.exterior, *p.interiors)]
+    return shapes
 
 
-def _one_point(f: _File, key: str, name: str) -> list[float]:
+def _one_point(f: _File | _Layer, key: str, name: str) -> list[float]:
+    if isinstance(f, _Layer):
+        return f.point(key, name)
     feats = f.with_property(key, {name}, ("Point",))
     if len(feats) != 1:
         have = f.names(key)
@@ -185,73 +362,145 @@ def _point_km(f: _File, geom: dict, what: str) -> list[float]:
     return [float(km[0, 0]), float(km[0, 1])]
 
 
-def resolve(data: dict[str, Any], base_dir: Path) -> list[Issue]:
+def resolve(data: dict[str, Any], base_dir: Path,
+            territory_centre: Callable[[], tuple[float, float] | None] | None = None) -> list[Issue]:
     """Replace the GIS file references in a raw scenario mapping by coordinates in km, in place; return what could
-    not be read, at the place in the scenario that names the file."""
+    not be read, at the place in the scenario that names the file. On a real territory (``crs``), ``crs: auto``
+    is replaced by the UTM zone of the layers' centre (or, without layers, of ``territory_centre()``, the road
+    network's)."""
     travel: dict[str, Any] = data["travel"] if isinstance(data.get("travel"), dict) else {}
-    units, origin = travel.get("units", "auto"), travel.get("origin")
-    files: dict[str, _File] = {}
+    units, origin = travel.get("units"), travel.get("origin")
+    georef = data.get("crs") is not None
+    files: dict[str, _File | _Layer] = {}
     issues: list[Issue] = []
+    todo: list[tuple[Where, Any, Callable[[_File | _Layer], Any], Callable[[Any], None]]] = []
 
-    def read(ref: Any, where: Where) -> _File | None:
-        if not isinstance(ref, str) or not ref:
-            issues.append(Issue(where, "expected file: the path of a GeoJSON file, relative to the scenario"))
-            return None
-        if ref not in files:
-            try:
-                files[ref] = _File(base_dir / ref, ref, units if units in ("auto", "degrees", "metres") else "auto",
-                                   origin)
-            except _Problem as exc:
-                issues.append(Issue(where, str(exc)))
-                return None
-        return files[ref]
-
-    def fill(where: Where, ref: Any, get: Any) -> Any:
-        f = read(ref, where)
-        if f is None:
-            return None
-        try:
-            return get(f)
-        except _Problem as exc:
-            issues.append(Issue(where, str(exc)))
-            return None
+    def want(where: Where, ref: Any, get: Callable[[_File | _Layer], Any], put: Callable[[Any], None]) -> None:
+        todo.append((where, ref, get, put))
 
     zones = data.get("zones")
     for name, zone in (zones.items() if isinstance(zones, dict) else []):
         area = zone.get("area") if isinstance(zone, dict) else None
         if isinstance(area, dict) and "file" in area and "box" not in area and "polygon" not in area:
-            rings = fill(("zones", name, "area"), area["file"], lambda f, n=name: _zone_rings(f, n))
-            if rings is not None:
-                area["polygon"] = rings
+            want(("zones", name, "area"), {k: v for k, v in area.items() if k in REFERENCE_KEYS},
+                 functools.partial(_zone_rings, zone=name), functools.partial(_set, area, "polygon"))
     depots = data.get("depots")
     for name, depot in (depots.items() if isinstance(depots, dict) else []):
         if not isinstance(depot, dict):
             continue
         loc = depot.get("location")
         if isinstance(loc, dict):
-            if set(loc) != {"file"}:
-                issues.append(Issue(("depots", name, "location"), "expected [x, y] or {file: a GeoJSON file}"))
+            if not loc.keys() <= REFERENCE_KEYS or "file" not in loc:
+                issues.append(Issue(("depots", name, "location"), "expected [x, y] or {file: a GIS file}"))
             else:
-                point = fill(("depots", name, "location"), loc["file"], lambda f, n=name: _one_point(f, "depot", n))
-                if point is not None:
-                    depot["location"] = point
-        units = depot.get("units")
-        for k, group in enumerate(units if isinstance(units, list) else []):  # anything else: the schema says so
+                want(("depots", name, "location"), loc, functools.partial(_one_point, key="depot", name=name),
+                     functools.partial(_set, depot, "location"))
+        units_ = depot.get("units")
+        for k, group in enumerate(units_ if isinstance(units_, list) else []):  # anything else: the schema says so
             staging = group.get("staging") if isinstance(group, dict) else None
             if isinstance(staging, dict):
                 where: Where = ("depots", name, "units", k, "staging")
                 ids = {str(name), f"{name}/{group.get('name', k)}"}
 
-                def points(f: _File, ids: set[str] = ids) -> list[list[float]]:
+                def points(f: _File | _Layer, ids: set[str] = ids) -> list[list[float]]:
+                    if isinstance(f, _Layer):
+                        return f.points("staging", ids)
                     feats = f.with_property("staging", ids, ("Point",))
                     if not feats:
                         raise _Problem(f"{f.name} has no Point with property staging: one of {sorted(ids)}")
                     return [_point_km(f, g, f"feature {i}") for i, g in feats]
 
-                if set(staging) != {"file"}:
-                    issues.append(Issue(where, "expected a list of [x, y] or {file: a GeoJSON file}"))
+                if not staging.keys() <= REFERENCE_KEYS or "file" not in staging:
+                    issues.append(Issue(where, "expected a list of [x, y] or {file: a GIS file}"))
                 else:
-                    pts = fill(where, staging["file"], points)
-                    if pts is not None:
-                        group["staging"] = pts
+                    want(where, staging, points, functools.partial(_set, group, "staging"))
+
+    def open_ref(where: Where, ref: Any) -> _File | _Layer | None:
+        path = ref.get("file") if isinstance(ref, dict) else None
+        if not isinstance(path, str) or not path:
+            issues.append(Issue(where, "expected file: the path of a GIS file, relative to the scenario"))
+            return None
+        extra = sorted(set(ref) - {"file"})
+        if not georef and (extra or Path(path).suffix.lower() not in (".geojson", ".json")):
+            what = f"{', '.join(extra)} on a reference" if extra else f"a {Path(path).suffix or 'suffix-less'} file"
+            issues.append(Issue(where, f"{what} needs the scenario's working CRS: add crs: auto (the territory's UTM "
+                                "zone) or crs: EPSG:NNNN; without it, files are GeoJSON in travel.units"))
+            return None
+        key = json.dumps(ref, sort_keys=True, default=str)
+        if key not in files:
+            try:
+                files[key] = _Layer(base_dir / path, ref, path) if georef else _File(
+                    base_dir / path, path, units if units in ("degrees", "metres") else "", origin)
+            except _Problem as exc:
+                issues.append(Issue(where, str(exc)))
+                return None
+        return files[key]
+
+    opened = [(where, open_ref(where, ref), get, put) for where, ref, get, put in todo]
+    failed: set[int] = set()  # layers that could not be reprojected: reported once, at the first reference
+    if georef:
+        work = _working(data, [f for _, f, _, _ in opened if isinstance(f, _Layer)], territory_centre, issues)
+        if work is None:
+            return issues
+        for where, f, _, _ in opened:
+            if isinstance(f, _Layer) and f._km is None:
+                try:
+                    f.to_working(work)
+                except _Problem as exc:
+                    issues.append(Issue(where, str(exc)))
+                    failed.add(id(f))
+                    f._km = f.geoms
+    for where, f, get, put in opened:
+        if f is None or id(f) in failed:
+            continue
+        try:
+            put(get(f))
+        except _Problem as exc:
+            issues.append(Issue(where, str(exc)))
     return issues
+
+
+def _set(mapping: dict[str, Any], key: str, value: Any) -> None:
+    mapping[key] = value
+
+
+def _working(data: dict[str, Any], layers: list[_Layer], territory_centre: Callable[[], tuple[float, float] | None]
+             | None, issues: list[Issue]) -> Any:
+    """The working CRS (pyproj.CRS) the scenario states; ``auto`` becomes the UTM zone of the territory's centre
+    and is written back, so the resolved scenario says which it was."""
+    from sim.inputs.crs import CrsProblem, utm_for, working_crs  # noqa: PLC0415 (PROJ loads only for a territory)
+
+    spec = data.get("crs")
+    if not isinstance(spec, str) or not spec.strip():
+        issues.append(Issue(("crs",), "expected a metric CRS such as EPSG:32618, or auto (the territory's UTM zone)"))
+        return None
+    if spec.strip().lower() == "auto":
+        boxes = []
+        for f in layers:
+            try:
+                b = f.lonlat_bounds()
+            except _Problem as exc:
+                issues.append(Issue(("crs",), str(exc)))
+                return None
+            if b is not None:
+                boxes.append(b)
+        centre = None
+        if boxes:
+            arr = np.array(boxes)
+            centre = ((arr[:, 0].min() + arr[:, 2].max()) / 2, (arr[:, 1].min() + arr[:, 3].max()) / 2)
+        elif territory_centre is not None:
+            try:
+                centre = territory_centre()
+            except ScenarioError as exc:
+                issues.extend(Issue(("travel", "network"), i.message) for i in exc.issues)
+                return None
+        if centre is None:
+            issues.append(Issue(("crs",), "auto needs a territory to find its UTM zone: GIS layers or an "
+                                "OpenStreetMap road network; expected those, or crs: EPSG:NNNN"))
+            return None
+        data["crs"] = spec = utm_for(*centre)
+    try:
+        return working_crs(spec)
+    except CrsProblem as exc:
+        issues.append(Issue(("crs",), str(exc)))
+        return None

@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.errors import Issue, ScenarioError
+from sim.inputs.coordinates import project
+from sim.inputs.osm import read_osm
 from sim.inputs.roads import PreparedNetwork, RoadNetwork, cache_warning
 from sim.inputs.zones import zone_map
 
@@ -48,15 +51,101 @@ def cache_dir() -> Path | None:
     return None
 
 
+OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".xml", ".graphml")
+"""Road files read as OpenStreetMap data (sim.inputs.osm); anything else is a GIS file of LineStrings."""
+
+
+def is_osm(path: str | Path) -> bool:
+    return str(path).lower().endswith(OSM_SUFFIXES)
+
+
+def read_roads(path: Path, name: str, crs: str | None, units: str | None,
+               origin: tuple[float, float] | None) -> RoadNetwork:
+    """The road file at ``path``: on a real territory (``crs``, the working CRS) reprojected into it; else
+    GeoJSON in ``units`` or OpenStreetMap projected around ``origin``."""
+    if crs is not None:
+        from sim.inputs.crs import transformer, working_crs  # noqa: PLC0415 (PROJ loads only for a territory)
+
+        work = working_crs(crs)
+        if is_osm(path):
+            return read_osm(path, transformer("EPSG:4326", work), name)
+        return _line_layer(path, name, work)
+    if is_osm(path):
+        if origin is None:
+            raise ScenarioError(name, [Issue((), "OpenStreetMap roads are in longitude and latitude: expected the "
+                                             "scenario's crs (auto: the territory's UTM zone), or travel.origin")])
+        o = origin
+        return read_osm(path, lambda lon, lat: project(lon, lat, o), name)
+    if units not in ("degrees", "metres"):
+        raise ScenarioError(name, [Issue((), "which coordinates are the roads in? expected travel.units: metres or "
+                                         "degrees (a local area), or the scenario's crs (a real territory)")])
+    return RoadNetwork.from_geojson(path, units == "degrees", origin, name)
+
+
+def roads_centre(path: Path, name: str) -> tuple[float, float]:
+    """Longitude and latitude of the middle of a road file's extent (``crs: auto`` takes its UTM zone)."""
+    if not path.is_file():
+        raise ScenarioError(name, [Issue((), "file not found; expected an OpenStreetMap or GIS road network")])
+    if is_osm(path):
+        net = read_osm(path, lambda lon, lat: (np.asarray(lon, float), np.asarray(lat, float)), name)
+        return (float(net.x.min() + net.x.max()) / 2, float(net.y.min() + net.y.max()) / 2)
+    import pyogrio  # noqa: PLC0415 (GDAL loads only for a real territory)
+
+    from sim.inputs.crs import read_crs, to_degrees  # noqa: PLC0415 (as above)
+
+    try:
+        info = pyogrio.read_info(path, force_total_bounds=True)
+        x0, y0, x1, y1 = info["total_bounds"]
+        to_deg = to_degrees(read_crs(info["crs"] or "EPSG:4326"))
+        lon, lat = to_deg(np.array([(x0 + x1) / 2]), np.array([(y0 + y1) / 2]))
+    except Exception as exc:  # noqa: BLE001 (GDAL's errors on a damaged file are many)
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ScenarioError(name, [Issue((), f"not a GIS file of roads GDAL can read ({first})")]) from None
+    return float(lon[0]), float(lat[0])
+
+
+def _line_layer(path: Path, name: str, work: Any) -> RoadNetwork:
+    """LineStrings of any GIS file (fields ``road_class`` or ``highway``, optional ``speed_kmh`` or ``maxspeed``),
+    reprojected from the file's CRS into the working CRS."""
+    import pyogrio  # noqa: PLC0415 (GDAL loads only for a real territory)
+    import shapely  # noqa: PLC0415 (as above)
+
+    from sim.inputs.crs import transformer  # noqa: PLC0415 (as above)
+    from sim.inputs.osm import maxspeed_kmh  # noqa: PLC0415 (as above)
+
+    try:
+        meta, _, wkb, fields = pyogrio.raw.read(path)
+    except Exception as exc:  # noqa: BLE001 (GDAL's errors on a damaged file are many)
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ScenarioError(name, [Issue((), f"not a GIS file of roads GDAL can read ({first})")]) from None
+    if not meta.get("crs"):
+        raise ScenarioError(name, [Issue((), "the road file does not say which CRS it is in; expected a file with "
+                                         "its CRS (a GeoPackage, or GeoJSON in EPSG:4326)")])
+    cols = {str(k): v for k, v in zip(meta["fields"], fields, strict=True)}
+    geoms = shapely.from_wkb(wkb) if wkb is not None else np.array([], object)
+    to_km = transformer(meta["crs"], work)
+    cls = cols.get("road_class", cols.get("highway"))
+    spd = cols.get("speed_kmh", cols.get("maxspeed"))
+    lines = []
+    for i, g in enumerate(geoms):
+        if g is None or g.is_empty:
+            continue
+        parts = [g] if g.geom_type == "LineString" else list(g.geoms) if g.geom_type == "MultiLineString" else []
+        for part in parts:
+            xy = shapely.get_coordinates(part)
+            x, y = to_km(xy[:, 0], xy[:, 1])
+            speed = maxspeed_kmh(str(spd[i])) if spd is not None and spd[i] is not None else None
+            lines.append((np.column_stack([x, y]), str(cls[i]) if cls is not None and cls[i] else "unclassified",
+                          speed))
+    return RoadNetwork.from_lines(lines, name)
+
+
 @functools.lru_cache(maxsize=4)
-def prepared_network(path: str, mtime_ns: int, size: int, units: str, origin: tuple[float, float] | None,
-              speeds: tuple[tuple[str, float], ...], areas: tuple[Any, ...],
-              factors: tuple[float, ...], snap: float, keep: tuple[tuple[float, float], ...]) -> PreparedNetwork:
-    p = Path(path)
-    if p.suffix.lower() == ".graphml":
-        net = RoadNetwork.from_graphml(p, origin)
-    else:
-        net = RoadNetwork.from_geojson(p, None if units == "auto" else units == "degrees", origin)
+def prepared_network(path: str, mtime_ns: int, size: int, units: str | None, origin: tuple[float, float] | None,
+                     speeds: tuple[tuple[str, float], ...], areas: tuple[Any, ...],
+                     factors: tuple[float, ...], snap: float, keep: tuple[tuple[float, float], ...],
+                     crs: str | None = None, name: str | None = None) -> PreparedNetwork:
+    net = read_roads(Path(path), name or path, crs, units, origin)
     zm = zone_map(areas)
 
     def terrain(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -68,8 +157,10 @@ def prepared_network(path: str, mtime_ns: int, size: int, units: str, origin: tu
 
 
 def road_segments(net: PreparedNetwork) -> pd.DataFrame:
-    """The prepared network's roads as straight segments between junctions (columns x0, y0, x1, y1 in km), for
+    """The prepared network's roads as drawn (every segment of the road file; columns x0, y0, x1, y1 in km), for
     maps."""
     import pandas as pd  # noqa: PLC0415 (for maps only: reading a scenario with a road network does not need it)
 
+    if net.segments is not None:
+        return pd.DataFrame(net.segments, columns=["x0", "y0", "x1", "y1"])
     return pd.DataFrame({"x0": net.x[net.eu], "y0": net.y[net.eu], "x1": net.x[net.ev], "y1": net.y[net.ev]})

@@ -1,4 +1,5 @@
-"""Road networks: read (GeoJSON, OSMnx GraphML) or generate, prepare once, answer travel times in microseconds.
+"""Road networks: read (GeoJSON here, OpenStreetMap in sim.inputs.osm, GIS layers in sim.inputs.roadcache) or
+generate, prepare once, answer travel times in microseconds.
 
 Preparation: edges get a driving time from their road class's speed (or their own speed limit) times the terrain
 factor of the zone they lie in; chains of degree-2 nodes are collapsed into single edges (a city network of tens
@@ -24,7 +25,6 @@ import hashlib
 import json
 import math
 import warnings
-import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,17 +38,17 @@ from scipy.spatial import cKDTree
 
 from sim.atomic import write_with
 from sim.errors import Issue, ScenarioError
-from sim.inputs.coordinates import looks_like_degrees, project
+from sim.inputs.coordinates import project
 
 DEFAULT_SPEEDS = {"motorway": 100.0, "trunk": 80.0, "primary": 70.0, "secondary": 60.0, "tertiary": 50.0,
                   "residential": 30.0, "unclassified": 40.0, "service": 20.0, "track": 20.0}
 """km/h by road class (OpenStreetMap names), for edges without their own speed limit."""
 
 
-PREPARED_VERSION = 3  # 2: entries carry their key and a sha256 of their arrays; 3: one-way edges
+PREPARED_VERSION = 4  # 2: entries carry their key and a sha256 of their arrays; 3: one-way edges; 4: segments
 
 
-_CACHED = ("nx", "ny", "minutes", "km", "eu", "ev", "emin", "elen", "eone")
+_CACHED = ("nx", "ny", "minutes", "km", "eu", "ev", "emin", "elen", "eone", "segs")
 
 
 class _Damaged(ValueError):
@@ -89,7 +89,8 @@ def _read_entry(path: Path, key: str) -> dict[str, np.ndarray]:
         raise _Damaged("its contents do not match their sha256")
     m, k = len(arrays["nx"]), len(arrays["eu"])
     if arrays["ny"].shape != (m,) or arrays["minutes"].shape != (m, m) or arrays["km"].shape != (m, m) or any(
-            arrays[e].shape != (k,) for e in ("ev", "emin", "elen", "eone")):
+            arrays[e].shape != (k,) for e in ("ev", "emin", "elen", "eone")) or arrays["segs"].ndim != 2 \
+            or arrays["segs"].shape[1] != 4:
         raise _Damaged("its arrays do not fit together")
     return arrays
 
@@ -135,13 +136,32 @@ class RoadNetwork:
                    np.array([bool(e[4]) if len(e) > 4 else False for e in edges], bool))
 
     @classmethod
-    def from_geojson(cls, path: str | Path, degrees: bool | None = None,
-                     origin: tuple[float, float] | None = None) -> RoadNetwork:
-        """LineStrings (properties ``road_class`` or ``highway``, optional ``speed_kmh`` or ``maxspeed``); every
-        coordinate is a node, shared where two lines meet. Coordinates in degrees (projected to km around
-        ``origin``, default the centre) or in metres."""
+    def from_lines(cls, lines: Sequence[tuple[np.ndarray, str, float | None]], source: str) -> RoadNetwork:
+        """From polylines in km (an (n, 2) array each, with its road class and speed limit or None): every vertex is
+        a node, shared where two lines meet at the same coordinates."""
+        index: dict[tuple[float, float], int] = {}
+        nodes: list[tuple[float, float]] = []
+        edges: list[tuple[int, int, str, float | None]] = []
+        for coords, road_class, speed in lines:
+            ids = []
+            for cx, cy in np.asarray(coords, float).reshape(-1, 2).tolist():
+                key = (cx, cy)
+                if key not in index:
+                    index[key] = len(nodes)
+                    nodes.append(key)
+                ids.append(index[key])
+            edges += [(a, b, road_class, speed) for a, b in zip(ids, ids[1:], strict=False) if a != b]
+        if not edges:
+            raise _fail(source, "no LineString features: expected roads as LineStrings")
+        return cls.from_edges(nodes, edges, source)
 
-        name = str(path)
+    @classmethod
+    def from_geojson(cls, path: str | Path, degrees: bool, origin: tuple[float, float] | None = None,
+                     name: str | None = None) -> RoadNetwork:
+        """LineStrings (properties ``road_class`` or ``highway``, optional ``speed_kmh`` or ``maxspeed``) of a local
+        area: coordinates in degrees (projected to km around ``origin``, default the centre) or in metres."""
+
+        name = name or str(path)
         try:
             data = json.loads(Path(path).read_text())
         except FileNotFoundError:
@@ -156,7 +176,7 @@ class RoadNetwork:
         if not isinstance(data, dict) or data.get("type") != "FeatureCollection" \
                 or not isinstance(data.get("features"), list):
             raise _fail(name, "expected a GeoJSON FeatureCollection with a list of features")
-        lines: list[tuple[list[list[float]], str, float | None]] = []
+        lines: list[tuple[np.ndarray, str, float | None]] = []
         for i, feat in enumerate(data["features"]):
             if not isinstance(feat, dict):
                 raise _fail(name, f"feature {i}: expected a GeoJSON Feature object, got {type(feat).__name__}")
@@ -178,83 +198,20 @@ class RoadNetwork:
                 speed = float(speed) if speed is not None else None
             except (TypeError, ValueError):
                 speed = None
-            lines.append((coords, str(props.get("road_class", props.get("highway", "unclassified"))), speed))
+            lines.append((np.array([c[:2] for c in coords], float),
+                          str(props.get("road_class", props.get("highway", "unclassified"))), speed))
         if not lines:
             raise _fail(name, "no LineString features: expected roads as LineStrings")
-        allc = np.array([c[:2] for coords, _, _ in lines for c in coords], float)
-        if degrees is None:
-            degrees = looks_like_degrees(allc)
-        index: dict[tuple[float, float], int] = {}
-        nodes: list[tuple[float, float]] = []
-        edges: list[tuple[int, int, str, float | None]] = []
-        for coords, road_class, speed in lines:
-            ids = []
-            for c in coords:
-                key = (float(c[0]), float(c[1]))
-                if key not in index:
-                    index[key] = len(nodes)
-                    nodes.append(key)
-                ids.append(index[key])
-            edges += [(a, b, road_class, speed) for a, b in zip(ids, ids[1:], strict=False) if a != b]
-        xy = np.array(nodes, float)
         if degrees:
-            o = origin or (float(xy[:, 0].mean()), float(xy[:, 1].mean()))
-            px, py = project(xy[:, 0], xy[:, 1], o)
-            xy = np.column_stack([px, py])
+            allc = np.concatenate([c for c, _, _ in lines])
+            if (np.abs(allc[:, 0]) > 180).any() or (np.abs(allc[:, 1]) > 90).any():
+                raise _fail(name, "travel.units is degrees, but some coordinates are outside longitude [-180, 180] "
+                            "and latitude [-90, 90]; expected degrees (or units: metres)")
+            o = origin or (float(allc[:, 0].mean()), float(allc[:, 1].mean()))
+            lines = [(np.column_stack(project(c[:, 0], c[:, 1], o)), k, v) for c, k, v in lines]
         else:
-            xy = xy / 1000.0
-        return cls.from_edges([tuple(p) for p in xy], edges, name)
-
-    @classmethod
-    def from_graphml(cls, path: str | Path, origin: tuple[float, float] | None = None) -> RoadNetwork:
-        """A road graph as OSMnx saves it: nodes with ``x`` (longitude) and ``y`` (latitude), edges with
-        ``length`` (m), ``highway`` and ``maxspeed``. Read offline with the standard library's XML parser."""
-
-
-        name = str(path)
-        try:
-            root = ET.parse(path).getroot()
-        except FileNotFoundError:
-            raise _fail(name, "file not found; expected a GraphML road graph") from None
-        except ET.ParseError as exc:
-            raise _fail(name, f"not valid GraphML: {exc}") from None
-        ns = {"g": root.tag.split("}")[0].strip("{")} if root.tag.startswith("{") else {}
-        q = (lambda t: f"g:{t}") if ns else (lambda t: t)
-        key_tag = f"{{{ns['g']}}}key" if ns else "key"
-        keys = {k.get("id"): k.get("attr.name") for k in root.iter(key_tag)}
-        graph = root.find(q("graph"), ns)
-        if graph is None:
-            raise _fail(name, "no <graph> element")
-
-        def attrs(el: Any) -> dict[str, str]:
-            return {str(keys.get(d.get("key")) or d.get("key")): (d.text or "") for d in el.findall(q("data"), ns)}
-
-        ids: dict[str, int] = {}
-        lonlat = []
-        for n in graph.findall(q("node"), ns):
-            a = attrs(n)
-            try:
-                lonlat.append((float(a["x"]), float(a["y"])))
-            except (KeyError, ValueError):
-                raise _fail(name, f"node {n.get('id')}: expected x and y (longitude, latitude)") from None
-            ids[n.get("id", "")] = len(ids)
-        edges = []
-        for e in graph.findall(q("edge"), ns):
-            a = attrs(e)
-            if e.get("source") not in ids or e.get("target") not in ids:
-                raise _fail(name, f"edge {e.get('source')} -> {e.get('target')}: unknown node")
-            speed = None
-            digits = "".join(ch for ch in a.get("maxspeed", "").split(";")[0] if ch.isdigit() or ch == ".")
-            if digits:
-                speed = float(digits)
-            highway = a.get("highway", "unclassified").strip("[]'\" ").split("'")[0] or "unclassified"
-            edges.append((ids[e.get("source", "")], ids[e.get("target", "")], highway, speed))
-        if not edges:
-            raise _fail(name, "no edges: expected a road graph")
-        ll = np.array(lonlat, float)
-        o = origin or (float(ll[:, 0].mean()), float(ll[:, 1].mean()))
-        px, py = project(ll[:, 0], ll[:, 1], o)
-        return cls.from_edges(list(zip(px.tolist(), py.tolist(), strict=True)), edges, name)
+            lines = [(c / 1000.0, k, v) for c, k, v in lines]
+        return cls.from_lines(lines, name)
 
     def checksum(self) -> str:
         """sha256 of the network's geometry and attributes."""
@@ -291,7 +248,7 @@ class RoadNetwork:
                 cache_warning(f"road cache {path} was damaged ({reason}); rebuilt it")
             else:
                 return PreparedNetwork(z["nx"], z["ny"], z["minutes"], z["km"], snap_speed_kmh, self.source,
-                                       z["eu"], z["ev"], z["emin"], z["elen"], z["eone"])
+                                       z["eu"], z["ev"], z["emin"], z["elen"], z["eone"], z["segs"])
         n = len(self.x)
         keep_nodes = set(cKDTree(np.column_stack([self.x, self.y])).query(np.asarray(keep, float).reshape(-1, 2))[1]
                          .tolist()) if len(keep) else set()
@@ -313,11 +270,12 @@ class RoadNetwork:
         d_min64, pred = csgraph.dijkstra(g_min, directed=True, return_predecessors=True)
         d_min = d_min64.astype(np.float32)
         d_len = route_lengths(d_min64, pred, g_len).astype(np.float32)
+        segs = np.column_stack([self.x[self.u], self.y[self.u], self.x[self.v], self.y[self.v]])
         out = PreparedNetwork(self.x[used], self.y[used], d_min, d_len, snap_speed_kmh, self.source, u2, v2, cmin,
-                              clen, cone)
+                              clen, cone, segs)
         if path is not None:
             arrays = {"nx": out.x, "ny": out.y, "minutes": d_min, "km": d_len, "eu": u2, "ev": v2, "emin": cmin,
-                      "elen": clen, "eone": cone}
+                      "elen": clen, "eone": cone, "segs": segs}
             try:
                 write_with(path, lambda tmp: np.savez(tmp, **arrays, key=np.array(key),
                                                       sha256=np.array(_digest(arrays))), suffix=".npz")
@@ -444,6 +402,7 @@ class PreparedNetwork:
     emin: np.ndarray
     elen: np.ndarray
     eone: np.ndarray | None = None  # one-way edges (eu -> ev only); None: none
+    segments: np.ndarray | None = None  # the roads as drawn, before the collapse: (x0, y0, x1, y1) km per segment
     _tree: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:

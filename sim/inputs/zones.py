@@ -151,6 +151,11 @@ class ZoneMap:
             have += int(inside.sum())
         return np.concatenate(xs)[:n] if xs else np.empty(0), np.concatenate(ys)[:n] if ys else np.empty(0)
 
+    def geometry(self, i: int) -> Any:
+        """Zone ``i`` as a shapely geometry."""
+        b = self._boxes[i]
+        return shapely.box(*b) if b is not None else self._shapes[i]
+
     def clamp(self, i: int, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each point moved to the nearest point of zone ``i`` (points inside stay where they are)."""
         x, y = np.asarray(x, float).copy(), np.asarray(y, float).copy()

@@ -174,9 +174,15 @@ def map_figure(resolved: dict[str, Any], faults: pd.DataFrame, roads: pd.DataFra
     if staging:
         fig.add_scatter(x=[p[0] for p in staging], y=[p[1] for p in staging], mode="markers", name="staging points",
                         marker={"symbol": "triangle-up", "size": 11, "color": "#444"})
-    fig.update_xaxes(title_text="km east")
-    fig.update_yaxes(title_text="km north", scaleanchor="x")
+    _axes(fig, resolved.get("crs"))
     return fig
+
+
+def _axes(fig: go.Figure, crs: str | None) -> None:
+    """km east and north: of the territory's working CRS (its metres / 1000, as QGIS shows them), or local."""
+    of = f" ({crs})" if crs else ""
+    fig.update_xaxes(title_text=f"km east{of}")
+    fig.update_yaxes(title_text=f"km north{of}", scaleanchor="x")
 
 
 def gantt_figure(units: pd.DataFrame) -> go.Figure:
@@ -237,7 +243,7 @@ def write_html(text: str, path: Path) -> Path:
     return write_text(path, text)
 
 
-def reach_figure(sc: Scenario, step_km: float = 1.0) -> go.Figure:
+def reach_figure(sc: Scenario, step_km: float | None = None) -> go.Figure:
     """The planner's first question: which places can a unit reach within their zone's arrival limit? Every
     point of a grid over the zones (see ``sim.analysis.reach``), coloured by the drive from the nearest depot that
     serves it, with the points beyond the limit marked."""
@@ -249,7 +255,8 @@ def reach_figure(sc: Scenario, step_km: float = 1.0) -> go.Figure:
     limit = grid["limit"].to_numpy()
     fig = go.Figure()
     fig.add_scatter(x=gx, y=gy, mode="markers", name="drive from the nearest depot (min)",
-                    marker={"size": max(3, int(8 * step_km)), "color": np.minimum(best, 240), "colorscale": "Viridis",
+                    marker={"size": 8 if step_km is None else max(3, int(8 * step_km)),
+                            "color": np.minimum(best, 240), "colorscale": "Viridis",
                             "colorbar": {"title": "min"}, "symbol": "square"},
                     text=[f"{zones[z]}: {b:.0f} min (limit {lim:g})"
                           for z, b, lim in zip(gz, best, limit, strict=True)])
@@ -265,8 +272,7 @@ def reach_figure(sc: Scenario, step_km: float = 1.0) -> go.Figure:
     fig.add_scatter(x=[d.location[0] for d in sc.depots.values()], y=[d.location[1] for d in sc.depots.values()],
                     mode="markers+text", text=list(sc.depots), textposition="top center", name="depots",
                     marker={"symbol": "square", "size": 14, "color": "black"})
-    fig.update_yaxes(scaleanchor="x", title_text="km north")
-    fig.update_xaxes(title_text="km east")
+    _axes(fig, sc.crs)
     share = {zones[z]: float(np.mean(best[gz == z] <= limit[gz == z])) for z in np.unique(gz)}
     fig.update_layout(title_text="Area within the arrival limit: " + ", ".join(
         f"{z} {100 * v:.0f} %" for z, v in share.items()),

@@ -289,6 +289,10 @@ class Result:
                     "resolved": self.scenario.resolved()}
         (tmp / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
         (tmp / "report.html").write_text(self.report_html(), encoding="utf-8")
+        if self.scenario.crs is not None:  # a real territory: the same results on the map, for QGIS
+            from sim.output.geo import write_geopackage  # noqa: PLC0415 (GDAL loads only for a real territory)
+
+            write_geopackage(tmp / "results.gpkg", self.scenario.crs, self.faults, self.dispatches, self.units)
 
 
 class ResultPlots:

@@ -41,6 +41,13 @@ def cross_check(sc: Scenario) -> list[Issue]:
     """References between sections, and that every fault that can occur can be served by someone."""
     issues: list[Issue] = []
     zones = list(sc.zones)
+    for zname, zdef in sc.zones.items():
+        if zdef.faults_at == "roads" and sc.travel.model != "road_network":
+            issues.append(Issue(("zones", zname, "faults_at"), "roads needs a road network: travel.model "
+                                "road_network with its network file (or faults_at: area)"))
+        elif not isinstance(zdef.faults_at, str) and sc.crs is None:
+            issues.append(Issue(("zones", zname, "faults_at"), "a GIS layer needs the scenario's working CRS: add "
+                                "crs: auto (the territory's UTM zone) or crs: EPSG:NNNN"))
     for name, depot in sc.depots.items():
         if depot.zone not in sc.zones:
             issues.append(Issue(("depots", name, "zone"), f"unknown zone {depot.zone!r}; expected one of {zones}"))
@@ -115,14 +122,15 @@ def cross_check(sc: Scenario) -> list[Issue]:
             if known_type(("arrivals", "replay", "causes", cause), ftype):
                 for z in zones:
                     occurs.setdefault((z, ftype), ("arrivals", "replay", "causes", cause))
-        if rp.origin is None and (rp.columns.x_km is None or rp.columns.y_km is None):
-            issues.append(Issue(("arrivals", "replay"), "expected either origin [longitude, latitude] (to project "
-                                "a log in degrees) or columns x_km and y_km (a log in km)"))
+        if rp.origin is None and sc.crs is None and (rp.columns.x_km is None or rp.columns.y_km is None):
+            issues.append(Issue(("arrivals", "replay"), "expected the scenario's crs (a real territory: the log's "
+                                "longitude and latitude are reprojected into it), origin [longitude, latitude] (to "
+                                "project a log in degrees) or columns x_km and y_km (a log in km)"))
         elif rp.columns.x_km is None or rp.columns.y_km is None:  # projected around origin: degrees are needed
             for key in ("longitude", "latitude"):
                 if getattr(rp.columns, key) is None:
                     issues.append(Issue(("arrivals", "replay", "columns", key), f"expected the name of the log's "
-                                        f"{key} column (the log is projected around origin), got none"))
+                                        f"{key} column (the log is in degrees), got none"))
         if rp.repair == "log" and rp.columns.duration_h is None:
             issues.append(Issue(("arrivals", "replay", "columns", "duration_h"), "expected the name of the log's "
                                 "duration column: repair: log takes the repair time from it"))

@@ -101,7 +101,18 @@ def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario,
     if not isinstance(data, dict):
         raise ScenarioError(doc.source, [Issue((), f"expected a mapping at the top level, got "
                                                    f"{type(data).__name__}", 1)])
-    pre = [issue_at(doc, i.path, i.message) for i in fill_defaults(data) + resolve(data, Path(base_dir or "."))]
+    folder = Path(base_dir or ".")
+
+    def territory_centre() -> tuple[float, float] | None:  # for crs: auto on roads alone
+        travel = data.get("travel")
+        net = travel.get("network") if isinstance(travel, dict) else None
+        if not (isinstance(net, str) and net):
+            return None
+        from sim.inputs.roadcache import roads_centre  # noqa: PLC0415 (the road machinery: only for crs: auto)
+
+        return roads_centre(folder / net, net)
+
+    pre = [issue_at(doc, i.path, i.message) for i in fill_defaults(data) + resolve(data, folder, territory_centre)]
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -124,15 +135,16 @@ def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario,
         at = ("travel", "network")
         problem = file_problem(sc.path_of(sc.travel.network or ""), MAX_NETWORK_BYTES)
         if problem:
-            raise ScenarioError(doc.source, [Issue(at, f"{sc.travel.network} {problem}; expected a GeoJSON or "
-                                                   "GraphML road network", doc.line_of(at))])
+            raise ScenarioError(doc.source, [Issue(at, f"{sc.travel.network} {problem}; expected an OpenStreetMap "
+                                                   "(.osm.pbf, .osm, .graphml) or GIS road network", doc.line_of(at))])
         from sim.scenario.territory import load_network  # noqa: PLC0415 (scipy and pandas, for a network only)
 
         try:
             load_network(sc)
         except ScenarioError as exc:
-            raise ScenarioError(doc.source, [Issue(at, f"{i.message} in {exc.source}", doc.line_of(at))
-                                             for i in exc.issues]) from None
+            raise ScenarioError(doc.source, [
+                Issue(at, f"{i.message} in {exc.source}", doc.line_of(at)) if not i.path
+                else issue_at(doc, i.path, i.message) for i in exc.issues]) from None
     if sc.reliability.t_med is not None and sc.reliability.t_med.days is not None:
         from sim.inputs.history import read_history_cached  # noqa: PLC0415 (pandas, for a history only)
 

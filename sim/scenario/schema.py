@@ -71,13 +71,18 @@ class Limits(Strict):
 class Area(Strict):
     """Where a zone's faults occur (uniformly over it), in km: a ``box`` ``[x_min, y_min, x_max, y_max]``, or a
     ``polygon``: one ring of ``[x, y]`` corners or a list of rings (outer rings and holes, even-odd), or ``file``: a
-    GeoJSON file whose Polygon and MultiPolygon features with property ``zone`` equal to this zone's name make its
-    area. A file is read when the scenario is loaded, in the road network's coordinates (``travel.units``,
-    ``travel.origin``) and written out as ``polygon`` (``file`` stays as a record of where it came from)."""
+    GIS file whose Polygon and MultiPolygon features with field ``zone`` equal to this zone's name make its area
+    (on a real territory, with the scenario's ``crs``: any vector file GDAL reads, with optional ``layer``,
+    ``where`` and the file's own ``crs``; see ``sim.inputs.gis``). A file is read when the scenario is loaded,
+    reprojected into the scenario's coordinates and written out as ``polygon`` (``file`` and the rest stay as a
+    record of where it came from)."""
 
     box: tuple[Km, Km, Km, Km] | None = None
     polygon: tuple[tuple[XY, ...], ...] | None = None
     file: str | None = None
+    layer: str | None = None
+    where: str | None = None
+    crs: str | None = None
 
     @field_validator("box")
     @classmethod
@@ -121,12 +126,27 @@ class Area(Strict):
         return self.box, self.polygon
 
 
+class GridLayer(Strict):
+    """A GIS layer of where the grid's customers are (points or polygons, with an optional ``weight`` field: the
+    customers at each), read in its own CRS into the working CRS (the scenario's ``crs`` is required)."""
+
+    file: str = Field(min_length=1)
+    layer: str | None = None
+    where: str | None = None
+    crs: str | None = None
+    weight: str | None = Field(default=None, description="field with the customers at each feature (default 1)")
+
+
 class Zone(Strict):
-    """A service area with its own promise, road speed and geography."""
+    """A service area with its own promise, road speed and geography. ``faults_at`` says where in its area faults
+    occur: ``area`` (uniformly over it), ``roads`` (uniformly along its roads, as overhead lines and cables follow
+    them; needs a road network) or a :class:`GridLayer` (in proportion to its customers). Storm faults, drawn
+    around the cell's track, move to the nearest such place in their zone."""
 
     limits: Limits  # filled in for urban, rural and mountain before validation
     speed_kmh: Speed = Field(description="typical driving speed on this zone's roads")
     area: Area
+    faults_at: Literal["area", "roads"] | GridLayer = "area"
     customers: int | None = Field(default=None, gt=0, le=MAX_CUSTOMERS,
                                   description="customers served (N_T for indices)")
 
@@ -172,8 +192,10 @@ class FaultType(Strict):
 
 class TravelSettings(Strict):
     """How units drive. ``straight_line``: distance x circuity, half the way at each end's zone speed.
-    ``road_network``: shortest routes over the roads of ``network`` (GeoJSON LineStrings or an OSMnx GraphML
-    file, relative to the scenario file; coordinates in degrees, projected around ``origin``, or in metres),
+    ``road_network``: shortest routes over the roads of ``network``, relative to the scenario file: OpenStreetMap
+    (``.osm.pbf``, ``.osm`` XML or an OSMnx ``.graphml``, read with OSMnx's rules), or GeoJSON LineStrings; on a
+    real territory (the scenario's ``crs``) reprojected into the working CRS, else in ``units``: degrees
+    (projected around ``origin``) or metres,
     at ``speeds`` by road class times the ``terrain`` factor of the zone a road lies in; points snap to the
     nearest junction and drive the snap at ``snap_speed_kmh``. ``variability``: a random factor on every trip's
     time (e.g. lognorm with scale 1)."""
@@ -181,17 +203,20 @@ class TravelSettings(Strict):
     model: Literal["straight_line", "road_network"] = "straight_line"
     circuity: float = Field(default=1.3, ge=1.0, le=10.0, description="road km per straight-line km")
     network: str | None = None
-    units: Literal["auto", "degrees", "metres"] = "auto"
+    units: Literal["degrees", "metres"] | None = Field(
+        default=None, description="coordinates of GeoJSON files without a crs (a local area): degrees or metres")
     origin: LonLat | None = None
     speeds: dict[str, Speed] = Field(default_factory=dict, description="km/h by road class")
     terrain: dict[str, Factor] = Field(default_factory=dict, description="speed factor by zone")
     snap_speed_kmh: Speed = 15.0
+    max_snap_km: Km = Field(default=2.0, gt=0, description="farthest a depot or staging point may lie from a road")
     variability: Distribution | None = None
 
     @model_validator(mode="after")
     def _network_given(self) -> TravelSettings:
         if self.model == "road_network" and not self.network:
-            raise ValueError("model road_network needs network: a GeoJSON or GraphML file of roads")
+            raise ValueError("model road_network needs network: an OpenStreetMap (.osm.pbf, .osm, .graphml) or "
+                             "GeoJSON file of roads")
         return self
 
 
@@ -205,6 +230,9 @@ class Scenario(Strict):
     horizon: Annotated[Minutes, Field(ge=1)]  # (a horizon that rounds to 0 hours would divide by zero)
     replications: int = Field(default=20, ge=1, le=MAX_REPLICATIONS)
     seed: int = Field(default=1, ge=0, lt=2**128)
+    crs: str | None = Field(default=None, description=(
+        "working CRS of a real territory: a metric projected CRS (EPSG:NNNN), or auto for the territory's UTM zone; "
+        "coordinates in the scenario are km in it. None: a local area in km, with no place on Earth"))
     zones: dict[str, Zone] = Field(min_length=1)
     fault_types: dict[str, FaultType] = Field(min_length=1)
     arrivals: Arrivals

@@ -21,11 +21,25 @@ def load_network(sc: Scenario) -> PreparedNetwork:
     try:
         st = os.stat(path)
     except OSError:
-        raise ScenarioError(str(path), [Issue((), "file not found; expected a GeoJSON or GraphML road network")]) \
-            from None
+        raise ScenarioError(str(path), [Issue((), "file not found; expected an OpenStreetMap (.osm.pbf, .osm, "
+                                              ".graphml) or GeoJSON road network")]) from None
     keep = [tuple(d.location) for d in sc.depots.values()] + [
         tuple(p) for d in sc.depots.values() for g in d.units for p in g.staging]
-    return prepared_network(str(Path(path).resolve()), st.st_mtime_ns, st.st_size, t.units, t.origin,
-                     tuple(sorted(t.speeds.items())), tuple(z.area.shape() for z in sc.zones.values()),
-                     tuple(t.terrain.get(z, 1.0) for z in sc.zones), t.snap_speed_kmh,
-                     tuple((float(a), float(b)) for a, b in keep))
+    net = prepared_network(str(Path(path).resolve()), st.st_mtime_ns, st.st_size, t.units, t.origin,
+                            tuple(sorted(t.speeds.items())), tuple(z.area.shape() for z in sc.zones.values()),
+                            tuple(t.terrain.get(z, 1.0) for z in sc.zones), t.snap_speed_kmh,
+                            tuple((float(a), float(b)) for a, b in keep), sc.crs, t.network)
+    far = []
+    for name, d in sc.depots.items():
+        places = [(("depots", name, "location"), f"depot {name}", d.location)] + [
+            (("depots", name, "units", k, "staging"), f"staging point {j} of {name}/{g.name}", p)
+            for k, g in enumerate(d.units) for j, p in enumerate(g.staging)]
+        for where, what, (x, y) in places:
+            _, km = net.snap_one(float(x), float(y))
+            if km > t.max_snap_km:
+                far.append(Issue(where, f"{what} at [{x:g}, {y:g}] is {km:.3g} km from the nearest road node of "
+                                 f"{t.network}; expected at most travel.max_snap_km ({t.max_snap_km:g} km): is it "
+                                 "in the right place, in the right CRS?"))
+    if far:
+        raise ScenarioError(str(t.network), far)
+    return net
