@@ -9,7 +9,8 @@ STAMP  := $(VENV)/.installed
 COVERED := sim tests/engine tests/test_scenario.py tests/test_bad_input.py tests/test_policies.py \
            tests/test_yaml_limits.py tests/test_outagelog.py tests/test_roads.py tests/test_zones.py tests/test_faults.py \
            tests/test_reliability.py tests/test_check.py tests/test_cli_and_results.py tests/test_docs.py \
-           tests/test_schema.py tests/test_start_time.py tests/test_packaging.py tests/test_analyst_api.py
+           tests/test_schema.py tests/test_start_time.py tests/test_packaging.py tests/test_analyst_api.py \
+           tests/test_osm.py tests/test_territory.py
 COVERAGE_FLOOR ?= 77
 
 .PHONY: run test validate clean figures browser docs

@@ -164,6 +164,11 @@ def test_the_helsinki_scenario_runs_end_to_end_and_every_fault_lands_in_its_zone
     street = shapely.union_all(roads.to_crs(32635).geometry.to_numpy())
     on_road = faults[faults["zone"] == "kaartinkaupunki"].to_crs(32635).distance(street)
     assert len(on_road) and float(on_road.max()) < 1.0
+    # faults by customers in kamppi: each on a customer point of the layer (storm faults moved to the nearest one)
+    customers = pyogrio.read_dataframe(ROOT / "scenarios" / "data" / "helsinki.gpkg", layer="customers").to_crs(32635)
+    points = shapely.union_all(customers.geometry.to_numpy())
+    at_customer = faults[faults["zone"] == "kamppi"].to_crs(32635).distance(points)
+    assert len(at_customer) and float(at_customer.max()) < 0.01
     for layer in ("dispatches", "activities"):
         assert pyogrio.read_info(out / "results.gpkg", layer=layer)["crs"] == "EPSG:4326"
 
@@ -177,3 +182,39 @@ def test_a_depot_far_from_every_road_is_refused_at_the_run(tmp_path: Path,
     assert main(["run", str(path), "-n", "1", "--workers", "1", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "depot kamppi" in err and "max_snap_km" in err and "Traceback" not in err
+
+
+def test_customers_layer_counts_the_customers_inside_the_zone() -> None:
+    sc = sim.load_scenario(HELSINKI)
+    customers = pyogrio.read_dataframe(ROOT / "scenarios" / "data" / "helsinki.gpkg", layer="customers")
+    zones = pyogrio.read_dataframe(ROOT / "scenarios" / "data" / "helsinki.gpkg", layer="zones")
+    kamppi = zones.geometry[zones["zone"] == "kamppi"].iloc[0]  # both in EPSG:3067
+    expected = int(customers.loc[customers.within(kamppi), "customers"].sum())
+    assert sc.zones["kamppi"].customers == expected and sc.resolved()["zones"]["kamppi"]["customers"] == expected
+
+
+def test_an_outage_log_in_lonlat_is_reprojected_into_the_working_crs(tmp_path: Path) -> None:
+    import pyproj
+
+    data = _scenario(tmp_path, _write(tmp_path, "t.gpkg", "EPSG:4326"))
+    points = [(-72.60, 42.30), (-72.55, 42.35)]
+    (tmp_path / "log.csv").write_text("time_out,duration_h,longitude,latitude\n" + "".join(
+        f"2026-06-0{k + 2} 10:00,2,{lon},{lat}\n" for k, (lon, lat) in enumerate(points)))
+    data["arrivals"] = {"replay": {"log": "log.csv", "mix": {"f": 1}}}
+    sc = sim.load_scenario(data, base_dir=tmp_path)
+    faults = generate(sc, 1, 0)
+    to_utm = pyproj.Transformer.from_crs(4326, 32618, always_xy=True)
+    expected = np.array([to_utm.transform(lon, lat) for lon, lat in points]) / 1000
+    assert np.abs(np.column_stack([faults.x, faults.y]) - expected).max() < 1e-6
+
+
+def test_a_road_file_with_no_drivable_road_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _helsinki_copy(tmp_path)
+    (tmp_path / "data" / "paths.osm").write_text(
+        "<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6'>\n"
+        "<node id='1' lat='60.170' lon='24.940'/><node id='2' lat='60.171' lon='24.941'/>\n"
+        "<way id='10'><nd ref='1'/><nd ref='2'/><tag k='highway' v='footway'/></way>\n</osm>\n")
+    path.write_text(path.read_text().replace("data/helsinki.osm.pbf", "data/paths.osm"))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "travel.network" in err and "paths.osm" in err and "no drivable road" in err and "Traceback" not in err

@@ -39,7 +39,7 @@ from sim.distributions import finite_number
 from sim.errors import Issue, ScenarioError
 from sim.inputs.coordinates import project
 from sim.inputs.files import file_problem
-from sim.inputs.zones import ring_problem
+from sim.inputs.zones import ring_problem, shape_of
 
 Where = tuple[str | int, ...]
 
@@ -206,6 +206,58 @@ def read_layer(path: Path, ref: dict[str, Any], name: str, work: Any) -> tuple[n
         raise ScenarioError(name, [Issue((), str(exc))]) from None
     assert layer._km is not None
     return layer._km, layer.fields
+
+
+def inside_zone(geoms: np.ndarray, weight: np.ndarray, zone: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The features of a customer layer inside a zone and their customers: points inside it with their weight,
+    polygons cut to it with the share of their weight that the part inside holds (by area)."""
+    kind = shapely.get_type_id(geoms)
+    w = np.where(np.isfinite(weight), weight, 0.0).astype(float)
+    inside = np.zeros(len(geoms), bool)
+    pts = kind == 0
+    inside[pts] = shapely.intersects(zone, geoms[pts])
+    polys = np.isin(kind, (3, 6))
+    clipped = geoms.copy()
+    if polys.any():
+        clipped[polys] = shapely.intersection(geoms[polys], zone)
+        share = shapely.area(clipped[polys]) / np.maximum(shapely.area(geoms[polys]), 1e-300)
+        inside[polys] = share > 0
+        w[polys] = w[polys] * share
+    return clipped[inside], w[inside]
+
+
+def _grid_check(f: _File | _Layer, weight: Any) -> None:
+    """A zone's faults_at layer: points or polygons, with its weight field (read again, cached, at the run)."""
+    if not isinstance(f, _Layer) or f._km is None:
+        raise _Problem("a customer layer needs the scenario's working CRS: add crs: auto or crs: EPSG:NNNN")
+    kinds = shapely.get_type_id(f._km)
+    if not np.isin(kinds, (0, 3, 6)).any():
+        raise _Problem(f"{f.name} has no points or polygons; expected customers as points or polygons")
+    if weight is not None and weight not in f.fields:
+        raise _Problem(f"{f.name}: no field {weight!r} with the customers; its fields are {sorted(f.fields)}")
+
+
+def _ignore(_: Any) -> None:
+    return None
+
+
+def _customers_in(f: _File | _Layer, area: dict[str, Any], weight: str | None) -> int:
+    """customers: layer: the customers of the zone's faults_at layer inside the zone."""
+    assert isinstance(f, _Layer) and f._km is not None
+    if weight is not None and weight not in f.fields:
+        raise _Problem(f"{f.name}: no field {weight!r} with the customers; its fields are {sorted(f.fields)}")
+    if "polygon" in area:
+        zone = shape_of(area["polygon"])
+    elif isinstance(area.get("box"), list) and len(area["box"]) == 4:
+        zone = shapely.box(*area["box"])
+    else:
+        raise _Problem("customers: layer needs the zone's area first")
+    w = np.ones(len(f._km)) if weight is None else np.asarray(f.fields[weight], float)
+    _, inside = inside_zone(f._km, w, zone)
+    total = int(round(float(inside.sum())))
+    if total <= 0:
+        raise _Problem(f"{f.name}: no customers inside the zone; expected points or polygons of customers in it")
+    return total
 
 
 def _first_line(exc: BaseException) -> str:
@@ -384,6 +436,19 @@ def resolve(data: dict[str, Any], base_dir: Path,
         if isinstance(area, dict) and "file" in area and "box" not in area and "polygon" not in area:
             want(("zones", name, "area"), {k: v for k, v in area.items() if k in REFERENCE_KEYS},
                  functools.partial(_zone_rings, zone=name), functools.partial(_set, area, "polygon"))
+        grid = zone.get("faults_at") if isinstance(zone, dict) else None
+        if isinstance(grid, dict) and "file" in grid:
+            want(("zones", name, "faults_at"), {k: v for k, v in grid.items() if k in REFERENCE_KEYS},
+                 functools.partial(_grid_check, weight=grid.get("weight")), _ignore)
+        if isinstance(zone, dict) and zone.get("customers") == "layer":
+            fa = zone.get("faults_at")
+            if not (georef and isinstance(fa, dict) and isinstance(area, dict)):
+                issues.append(Issue(("zones", name, "customers"), "layer (the customers of the zone's faults_at layer) "
+                                    "needs faults_at: {file: ..., weight: ...} and the scenario's crs"))
+            else:
+                want(("zones", name, "customers"), {k: v for k, v in fa.items() if k in REFERENCE_KEYS},
+                     functools.partial(_customers_in, area=area, weight=fa.get("weight")),
+                     functools.partial(_set, zone, "customers"))
     depots = data.get("depots")
     for name, depot in (depots.items() if isinstance(depots, dict) else []):
         if not isinstance(depot, dict):

@@ -65,9 +65,12 @@ _DATE = {"type": "string", "pattern": r"^\s*[0-9]{4}-?[0-9]{2}-?[0-9]{2}",
 
 _LIMITS = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum"}
 
-_FILE = {"type": "object", "properties": {"file": {"type": "string", "minLength": 1, "description": "a GeoJSON "
-                                                   "file, relative to the scenario file"}},
-         "required": ["file"], "additionalProperties": False}
+_FILE = {"type": "object", "properties": {
+    "file": {"type": "string", "minLength": 1, "description": "a GIS file, relative to the scenario file"},
+    "layer": {"type": "string", "description": "a layer of the file (a GeoPackage's), with the scenario's crs"},
+    "where": {"type": "string", "description": "an OGR SQL filter on the layer's fields"},
+    "crs": {"type": "string", "description": "the file's CRS, when it does not say (or says wrongly)"}},
+    "required": ["file"], "additionalProperties": False}
 
 
 class _FileSchema(GenerateJsonSchema):

@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 
 from sim.errors import Issue, ScenarioError
-from sim.inputs.gis import read_layer
+from sim.inputs.gis import inside_zone, read_layer
 from sim.inputs.zones import ZoneMap
 from sim.scenario.schema import GridLayer, Scenario
 from sim.scenario.territory import load_network
@@ -155,21 +155,8 @@ def _build(sc: Scenario) -> Places:
                     raise ValueError(f"{fa.file}: no field {fa.weight!r} for the weight; its fields are "
                                      f"{sorted(fields)}")
                 w = np.ones(len(geoms)) if fa.weight is None else np.asarray(fields[fa.weight], float)
-                w = np.where(np.isfinite(w), w, 0.0)
-                kind = shapely.get_type_id(geoms)
-                zone_geom = zm.geometry(i)
-                pts = kind == 0
-                inside = np.zeros(len(geoms), bool)
-                inside[pts] = shapely.intersects(zone_geom, geoms[pts])
-                polys = np.isin(kind, (3, 6))
-                clipped = geoms.copy()
-                clipped[polys] = shapely.intersection(geoms[polys], zone_geom)
-                inside[polys] = shapely.area(clipped[polys]) > 0
-                if polys.any():  # a polygon's customers in proportion to the share of it inside the zone
-                    w = w.copy()
-                    w[polys] = w[polys] * shapely.area(clipped[polys]) / np.maximum(shapely.area(geoms[polys]),
-                                                                                       1e-300)
-                parts.append(_Features(clipped[inside], w[inside], f"customer points or polygons of {fa.file}"))
+                feats, weights = inside_zone(geoms, w, zm.geometry(i))
+                parts.append(_Features(feats, weights, f"customer points or polygons of {fa.file}"))
         except ValueError as exc:
             raise ScenarioError(sc.name, [Issue(where, str(exc))]) from None
     return Places(parts)

@@ -30,6 +30,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import (
     Field,
     PrivateAttr,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -147,8 +148,12 @@ class Zone(Strict):
     speed_kmh: Speed = Field(description="typical driving speed on this zone's roads")
     area: Area
     faults_at: Literal["area", "roads"] | GridLayer = "area"
-    customers: int | None = Field(default=None, gt=0, le=MAX_CUSTOMERS,
-                                  description="customers served (N_T for indices)")
+    customers: Annotated[int | None, WithJsonSchema({  # the file may say 'layer': the loader counts them
+        "anyOf": [{"type": "integer", "exclusiveMinimum": 0, "maximum": MAX_CUSTOMERS}, {"const": "layer"},
+                  {"type": "null"}],
+        "default": None,
+        "description": "customers served (N_T for indices); 'layer': the customers of the zone's faults_at layer "
+                       "inside its area"})] = Field(default=None, gt=0, le=MAX_CUSTOMERS)
 
 
 class VanWork(Strict):
@@ -209,7 +214,7 @@ class TravelSettings(Strict):
     speeds: dict[str, Speed] = Field(default_factory=dict, description="km/h by road class")
     terrain: dict[str, Factor] = Field(default_factory=dict, description="speed factor by zone")
     snap_speed_kmh: Speed = 15.0
-    max_snap_km: Km = Field(default=2.0, gt=0, description="farthest a depot or staging point may lie from a road")
+    max_snap_km: Km = Field(default=5.0, gt=0, description="farthest a depot or staging point may lie from a road")
     variability: Distribution | None = None
 
     @model_validator(mode="after")
