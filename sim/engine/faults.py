@@ -139,6 +139,7 @@ def _storm_faults(sc: Scenario, seed: int, rep: int, storm: Storm, zm: ZoneMap, 
     zones, types = list(sc.zones), list(sc.fault_types)
     allowed = [zones.index(z) for z in storm.zones]
     x_lo, y_lo, x_hi, y_hi = zm.extent()
+    places = fault_places(sc)
     total = sum(storm.mix.values())
     hours = (storm.end - storm.start) / 60.0
     for ftype, w in storm.mix.items():
@@ -163,7 +164,6 @@ def _storm_faults(sc: Scenario, seed: int, rep: int, storm: Storm, zm: ZoneMap, 
         lost = z < 0  # far from the track's zones after every redraw: the nearest point of the storm's first zone
         x[lost], y[lost] = zm.clamp(allowed[0], x[lost], y[lost])
         z[lost] = allowed[0]
-        places = fault_places(sc)
         if not places.uniform:  # on the grid: the nearest road or customer of the fault's zone
             for zi in np.unique(z).tolist():
                 at = z == zi
