@@ -55,6 +55,48 @@ class Slowdown:
     reopen: float = math.inf
 
 
+BUCKET_MINUTES = 60.0
+"""Width of the time buckets that index storm effects: a query looks only at the storms of its hour."""
+
+
+class StormIndex:
+    """Which storms slow traffic, and which keep roads closed, at a given minute: each storm is listed in the
+    hourly buckets its effect spans, so a query costs the same on the first day of a season as on the last, and
+    does not depend on the order in which queries come.
+
+    >>> idx = StormIndex([Slowdown(0, 90, 0.5, 1, 0, 0, 0, 0), Slowdown(600, 700, 0.5, 1, 0, 0, 0, 0)])
+    >>> idx.slowing(30.0), idx.slowing(120.0), idx.slowing(650.0)
+    ([0], [], [1])
+    """
+
+    def __init__(self, storms: Sequence[Slowdown]) -> None:
+        self.slow: dict[int, list[int]] = {}
+        self.close: dict[int, list[int]] = {}
+        for k, st in enumerate(storms):
+            if st.factor < 1.0 and st.end > st.start:
+                self._add(self.slow, k, st.start, st.end)
+            if st.closed is not None and st.reopen > st.start:
+                self._add(self.close, k, st.start, st.reopen)
+        self.storms = storms
+
+    @staticmethod
+    def _add(buckets: dict[int, list[int]], k: int, start: float, end: float) -> None:
+        first = math.floor(start / BUCKET_MINUTES)
+        last = math.floor(min(end, 1e12) / BUCKET_MINUTES)
+        for b in range(first, last + 1):
+            buckets.setdefault(b, []).append(k)
+
+    def slowing(self, now: float) -> list[int]:
+        """Storms slowing traffic at ``now`` (start <= now < end), in storm order."""
+        return [k for k in self.slow.get(math.floor(now / BUCKET_MINUTES), ())
+                if self.storms[k].start <= now < self.storms[k].end]
+
+    def closing(self, now: float) -> list[int]:
+        """Storms keeping roads closed at ``now`` (start <= now < reopen), in storm order."""
+        return [k for k in self.close.get(math.floor(now / BUCKET_MINUTES), ())
+                if self.storms[k].start <= now < self.storms[k].reopen]
+
+
 class Travel:
     """What both models share: storm effects and travel-time variability."""
 
@@ -62,14 +104,22 @@ class Travel:
         self.storms: list[Slowdown] = []
         self.variability: np.ndarray | None = None  # a factor per trip, drawn ahead (common random numbers)
         self._trip_no = 0
+        self._index: StormIndex | None = None
+        self._indexed = -1  # how many storms the index holds: storms added later rebuild it
+
+    @property
+    def index(self) -> StormIndex:
+        if self._index is None or self._indexed != len(self.storms):
+            self._index, self._indexed = StormIndex(self.storms), len(self.storms)
+        return self._index
 
     def _storm_factor(self, x: float, y: float, now: float) -> float:
         f = 1.0
-        for s in self.storms:
-            if s.start <= now < s.end and s.factor < 1.0:
-                cx, cy = s.x0 + s.dx * (now - s.start), s.y0 + s.dy * (now - s.start)
-                if (x - cx) ** 2 + (y - cy) ** 2 <= s.reach ** 2:
-                    f = min(f, s.factor)
+        for k in self.index.slowing(now):
+            s = self.storms[k]
+            cx, cy = s.x0 + s.dx * (now - s.start), s.y0 + s.dy * (now - s.start)
+            if (x - cx) ** 2 + (y - cy) ** 2 <= s.reach ** 2:
+                f = min(f, s.factor)
         return f
 
     def _vary(self, minutes: float) -> float:
@@ -184,7 +234,7 @@ class RoadTravel(Travel):
         return total
 
     def _active_closures(self, now: float) -> list[int]:
-        return [k for k, s in enumerate(self.storms) if s.closed is not None and s.start <= now < s.reopen]
+        return self.index.closing(now)
 
     def _closed_time(self, a: int, b: int, now: float) -> float | None:
         """Shortest minutes a -> b with today's closed roads, None if nothing is closed; may be inf."""
