@@ -234,3 +234,16 @@ def test_the_roads_scenario_runs_and_flags_closures() -> None:
     assert f["repaired"].notna().all()
     assert set(f["special_cause"]) <= {"", ROAD_CLOSED}
     assert res.figure("recorded", "faults", scope="special")["mean"] == (f["special_cause"] != "").sum() / 2
+
+
+def test_rows_on_demand_equal_the_all_pairs_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a county's network is too large for all-pairs tables: each source's row is computed when first needed
+    net = RoadNetwork.from_edges(*generate_area(3))
+    dense = net.prepare()
+    monkeypatch.setattr("sim.inputs.roads.DENSE_JUNCTIONS", 10)
+    rows = net.prepare()
+    assert dense.dense and not rows.dense and rows.minutes_matrix.size == 0
+    rng = np.random.default_rng(4)
+    for a, b in rng.integers(0, len(dense), (300, 2)).tolist():
+        assert rows.minutes(a, b) == pytest.approx(dense.minutes(a, b), rel=1e-6, abs=1e-6)
+        assert rows.km(a, b) == pytest.approx(dense.km(a, b), rel=1e-5, abs=1e-5)

@@ -204,7 +204,7 @@ class RoadTravel(Travel):
     def _route(self, a: int, b: int, x1: float, y1: float, now: float) -> tuple[float, float, str, float]:
         """(minutes waiting for a road to reopen, minutes driving between the junctions, special cause, road km
         between the junctions: of the detour when closed roads force one)."""
-        drive = float(self.net.minutes_matrix[a, b])
+        drive = self.net.minutes(a, b)
         cause, wait, km = "", 0.0, math.nan
         if self.storms:
             closed_t = self._closed_time(a, b, now)
@@ -213,12 +213,12 @@ class RoadTravel(Travel):
                 while math.isinf(closed_t):  # unreachable: wait for the first reopening, then try again
                     wait = min(self.storms[k].reopen for k in self._active_closures(now + wait)) - now
                     again = self._closed_time(a, b, now + wait)
-                    closed_t = float(self.net.minutes_matrix[a, b]) if again is None else again
+                    closed_t = self.net.minutes(a, b) if again is None else again
                 if closed_t > drive + 1e-9:
                     km = self._detour_km(a, b, now + wait)
                 drive = closed_t
             drive /= self._storm_factor(x1, y1, now + wait)
-        return wait, drive, cause, float(self.net.km_matrix[a, b]) if math.isnan(km) else km
+        return wait, drive, cause, self.net.km(a, b) if math.isnan(km) else km
 
     def _detour_km(self, a: int, b: int, now: float) -> float:
         """Road km of the fastest route a -> b around the roads closed at ``now`` (walked back from b along the

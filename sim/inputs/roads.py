@@ -88,11 +88,22 @@ def _read_entry(path: Path, key: str) -> dict[str, np.ndarray]:
     if _digest(arrays) != stored_sum:
         raise _Damaged("its contents do not match their sha256")
     m, k = len(arrays["nx"]), len(arrays["eu"])
-    if arrays["ny"].shape != (m,) or arrays["minutes"].shape != (m, m) or arrays["km"].shape != (m, m) or any(
+    table = (m, m) if m <= DENSE_JUNCTIONS else (0, 0)
+    if arrays["ny"].shape != (m,) or arrays["minutes"].shape != table or arrays["km"].shape != table or any(
             arrays[e].shape != (k,) for e in ("ev", "emin", "elen", "eone")) or arrays["segs"].ndim != 2 \
             or arrays["segs"].shape[1] != 4:
         raise _Damaged("its arrays do not fit together")
     return arrays
+
+
+DENSE_JUNCTIONS = 4000
+"""Up to this many junctions, shortest times and route lengths between all of them are computed once (two float32
+tables: 128 MB at 4,000); beyond, each source junction's row is computed when a trip first needs it and kept in a
+bounded cache, so a county's network prepares in memory linear in its size."""
+
+
+ROW_CACHE = 2048
+"""Rows kept per network in the on-demand mode (each 8 bytes per junction)."""
 
 
 MAX_COORDINATE = 1e8
@@ -267,9 +278,12 @@ class RoadNetwork:
             raise _fail(self.source, f"the road network is not connected: {n_comp} separate parts (largest "
                         f"{sizes.max()} of {m} junctions); expected every road reachable from every other"
                         + (", one-way streets included" if cone.any() else ""))
-        d_min64, pred = csgraph.dijkstra(g_min, directed=True, return_predecessors=True)
-        d_min = d_min64.astype(np.float32)
-        d_len = route_lengths(d_min64, pred, g_len).astype(np.float32)
+        if m <= DENSE_JUNCTIONS:
+            d_min64, pred = csgraph.dijkstra(g_min, directed=True, return_predecessors=True)
+            d_min = d_min64.astype(np.float32)
+            d_len = route_lengths(d_min64, pred, g_len).astype(np.float32)
+        else:  # a county: each source's row when a trip first needs it (memory linear in the network)
+            d_min = d_len = np.zeros((0, 0), np.float32)
         segs = np.column_stack([self.x[self.u], self.y[self.u], self.x[self.v], self.y[self.v]])
         out = PreparedNetwork(self.x[used], self.y[used], d_min, d_len, snap_speed_kmh, self.source, u2, v2, cmin,
                               clen, cone, segs)
@@ -387,6 +401,27 @@ def route_lengths(times: np.ndarray, pred: np.ndarray, edge_km: sparse.csr_matri
     return total
 
 
+def row_lengths(pred: np.ndarray, edge_km: sparse.csr_matrix) -> np.ndarray:
+    """Length of the route to every node along one source's shortest-path tree (``pred``, -9999 at the source
+    and unreachable nodes), by pointer jumping: log n numpy steps, no dense table.
+
+    >>> g = sparse.csr_matrix(([1.0, 2.0], ([0, 1], [1, 2])), shape=(3, 3))
+    >>> row_lengths(np.array([-9999, 0, 1]), g).tolist()
+    [0.0, 1.0, 3.0]
+    """
+    n = len(pred)
+    nodes = np.arange(n)
+    parent = np.where(pred < 0, nodes, pred)
+    total = np.where(pred < 0, 0.0, np.asarray(edge_km[parent, nodes]).ravel())
+    jump = parent.copy()
+    for _ in range(max(1, int(np.ceil(np.log2(max(n, 2)))) + 1)):
+        total = total + np.where(jump != nodes, total[jump], 0.0)
+        jump = jump[jump]
+        if (jump == jump[jump]).all() and (total[jump] == 0).all():
+            break
+    return total
+
+
 @dataclass
 class PreparedNetwork:
     """Junctions (km), all-pairs shortest minutes and route km (float32), and the collapsed edges."""
@@ -404,11 +439,30 @@ class PreparedNetwork:
     eone: np.ndarray | None = None  # one-way edges (eu -> ev only); None: none
     segments: np.ndarray | None = None  # the roads as drawn, before the collapse: (x0, y0, x1, y1) km per segment
     _tree: Any = field(default=None, repr=False)
+    _rows: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    _graphs: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.eone is None:
             self.eone = np.zeros(len(self.eu), bool)
         self._tree = cKDTree(np.column_stack([self.x, self.y]))
+        # whether the all-pairs tables are there (small networks) or rows come on demand (large ones)
+        self.dense = self.minutes_matrix.shape[0] == len(self.x) and len(self.x) > 0
+
+    def row(self, a: int) -> tuple[np.ndarray, np.ndarray]:
+        """Shortest minutes and route km from junction ``a`` to every junction (cached, least recently used
+        dropped first)."""
+        hit = self._rows.pop(a, None)
+        if hit is None:
+            if self._graphs is None:
+                self._graphs = (self.graph(), self.graph_km())
+            g_min, g_len = self._graphs
+            dist, pred = csgraph.dijkstra(g_min, directed=True, indices=a, return_predecessors=True)
+            hit = (dist.astype(np.float32), row_lengths(pred, g_len).astype(np.float32))
+            if len(self._rows) >= ROW_CACHE:
+                self._rows.pop(next(iter(self._rows)))
+        self._rows[a] = hit  # most recently used last
+        return hit
 
     def __len__(self) -> int:
         return len(self.x)
@@ -425,11 +479,11 @@ class PreparedNetwork:
 
     def minutes(self, a: int, b: int) -> float:
         """Shortest driving minutes between junctions ``a`` and ``b``."""
-        return float(self.minutes_matrix[a, b])
+        return float(self.minutes_matrix[a, b]) if self.dense else float(self.row(a)[0][b])
 
     def km(self, a: int, b: int) -> float:
         """Road km of the fastest route between junctions ``a`` and ``b``."""
-        return float(self.km_matrix[a, b])
+        return float(self.km_matrix[a, b]) if self.dense else float(self.row(a)[1][b])
 
     def graph(self, closed: np.ndarray | None = None) -> sparse.csr_matrix:
         """The directed junction graph (fastest minutes per pair) with the edges flagged in ``closed`` removed."""
