@@ -244,6 +244,14 @@ def test_rows_on_demand_equal_the_all_pairs_tables(monkeypatch: pytest.MonkeyPat
     rows = net.prepare()
     assert dense.dense and not rows.dense and rows.minutes_matrix.size == 0
     rng = np.random.default_rng(4)
-    for a, b in rng.integers(0, len(dense), (300, 2)).tolist():
+    pairs = rng.integers(0, len(dense), (300, 2)).tolist()
+    for a, b in pairs:
         assert rows.minutes(a, b) == pytest.approx(dense.minutes(a, b), rel=1e-6, abs=1e-6)
         assert rows.km(a, b) == pytest.approx(dense.km(a, b), rel=1e-5, abs=1e-5)
+        # a unit ranking answers the exact time inside the search, a lower bound beyond it
+        assert rows.reach_of(a, b) <= dense.minutes(a, b) + 1e-4
+    rows.hubs.update(a for a, _ in pairs[:5])  # trips from a hub: one full search from it, kept
+    for a, b in pairs[:5]:
+        assert rows.minutes(a, b) == pytest.approx(dense.minutes(a, b), rel=1e-6, abs=1e-6)
+        assert rows.km(a, b) == pytest.approx(dense.km(a, b), rel=1e-5, abs=1e-5)
+        assert rows.reach_of(a, b) == pytest.approx(dense.minutes(a, b), rel=1e-6, abs=1e-6)

@@ -198,13 +198,15 @@ class RoadTravel(Travel):
 
     def estimate(self, x0: float, y0: float, z0: int, x1: float, y1: float, z1: int, now: float) -> float:
         a, b, _, snap_t = self._base(x0, y0, x1, y1)
-        wait, drive, _, _ = self._route(a, b, x1, y1, now)
+        wait, drive, _, _ = self._route(a, b, x1, y1, now, ranking=True)
         return wait + snap_t + drive
 
-    def _route(self, a: int, b: int, x1: float, y1: float, now: float) -> tuple[float, float, str, float]:
+    def _route(self, a: int, b: int, x1: float, y1: float, now: float,
+               ranking: bool = False) -> tuple[float, float, str, float]:
         """(minutes waiting for a road to reopen, minutes driving between the junctions, special cause, road km
-        between the junctions: of the detour when closed roads force one)."""
-        drive = self.net.minutes(a, b)
+        between the junctions: of the detour when closed roads force one). ``ranking``: for choosing among units,
+        a large network may answer a lower bound for a unit beyond its search (see PreparedNetwork.reach_of)."""
+        drive = self.net.reach_of(a, b) if ranking else self.net.minutes(a, b)
         cause, wait, km = "", 0.0, math.nan
         if self.storms:
             closed_t = self._closed_time(a, b, now)

@@ -21,6 +21,7 @@ point (a fault, a depot) snaps to the nearest junction (a KD-tree), and the snap
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -102,8 +103,13 @@ tables: 128 MB at 4,000); beyond, each source junction's row is computed when a 
 bounded cache, so a county's network prepares in memory linear in its size."""
 
 
-ROW_CACHE = 2048
-"""Rows kept per network in the on-demand mode (each 8 bytes per junction)."""
+ROW_BYTES = 256 * 2**20
+"""Memory for the rows kept per network in the on-demand mode (each 12 bytes per junction)."""
+
+
+ROW_REACH = 10.0
+"""Minutes a first search towards a target goes in the on-demand mode; a trip from farther searches again, four
+times as far each time, then without limit."""
 
 
 MAX_COORDINATE = 1e8
@@ -401,27 +407,6 @@ def route_lengths(times: np.ndarray, pred: np.ndarray, edge_km: sparse.csr_matri
     return total
 
 
-def row_lengths(pred: np.ndarray, edge_km: sparse.csr_matrix) -> np.ndarray:
-    """Length of the route to every node along one source's shortest-path tree (``pred``, -9999 at the source
-    and unreachable nodes), by pointer jumping: log n numpy steps, no dense table.
-
-    >>> g = sparse.csr_matrix(([1.0, 2.0], ([0, 1], [1, 2])), shape=(3, 3))
-    >>> row_lengths(np.array([-9999, 0, 1]), g).tolist()
-    [0.0, 1.0, 3.0]
-    """
-    n = len(pred)
-    nodes = np.arange(n)
-    parent = np.where(pred < 0, nodes, pred)
-    total = np.where(pred < 0, 0.0, np.asarray(edge_km[parent, nodes]).ravel())
-    jump = parent.copy()
-    for _ in range(max(1, int(np.ceil(np.log2(max(n, 2)))) + 1)):
-        total = total + np.where(jump != nodes, total[jump], 0.0)
-        jump = jump[jump]
-        if (jump == jump[jump]).all() and (total[jump] == 0).all():
-            break
-    return total
-
-
 @dataclass
 class PreparedNetwork:
     """Junctions (km), all-pairs shortest minutes and route km (float32), and the collapsed edges."""
@@ -439,7 +424,9 @@ class PreparedNetwork:
     eone: np.ndarray | None = None  # one-way edges (eu -> ev only); None: none
     segments: np.ndarray | None = None  # the roads as drawn, before the collapse: (x0, y0, x1, y1) km per segment
     _tree: Any = field(default=None, repr=False)
-    _rows: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    _rows: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, float]] = field(default_factory=dict, repr=False)
+    hubs: set[int] = field(default_factory=set, repr=False)  # junctions many trips start from (depots, staging)
+    _from: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     _graphs: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -449,20 +436,81 @@ class PreparedNetwork:
         # whether the all-pairs tables are there (small networks) or rows come on demand (large ones)
         self.dense = self.minutes_matrix.shape[0] == len(self.x) and len(self.x) > 0
 
-    def row(self, a: int) -> tuple[np.ndarray, np.ndarray]:
-        """Shortest minutes and route km from junction ``a`` to every junction (cached, least recently used
-        dropped first)."""
-        hit = self._rows.pop(a, None)
+    def to(self, b: int, reach: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """Towards junction ``b``: the shortest minutes from every junction and, along each one's fastest route, the
+        next junction and the km to it; searched backwards from ``b`` up to ``reach`` minutes (None: as far as the
+        first search went; junctions beyond come out infinite). Returns (minutes, next junction, km to it, reach).
+        Cached per target (faults and depots are the targets; units drive from anywhere), within ROW_BYTES, least
+        recently used dropped first."""
+        hit = self._rows.pop(b, None)
+        if hit is None or (reach is not None and reach > hit[3]):
+            if self._graphs is None:  # transposed: a search from b along roads driven towards b
+                self._graphs = (self.graph().T.tocsr(), self.graph_km().T.tocsr())
+            g_min, g_len = self._graphs
+            limit = ROW_REACH if reach is None else reach
+            dist, nxt = csgraph.dijkstra(g_min, directed=True, indices=b, return_predecessors=True, limit=limit)
+            step = np.zeros(len(nxt), np.float32)
+            on = np.flatnonzero(nxt >= 0)
+            step[on] = np.asarray(g_len[nxt[on], on]).ravel()
+            hit = (dist.astype(np.float32), nxt.astype(np.int32), step, limit)
+            while self._rows and (len(self._rows) + 1) * len(nxt) * 12 > ROW_BYTES:
+                self._rows.pop(next(iter(self._rows)))
+        self._rows[b] = hit  # most recently used last
+        return hit
+
+    def reach_of(self, a: int, b: int) -> float:
+        """Minutes a -> b if the search towards ``b`` has reached ``a``, else a lower bound: the reach searched, or
+        the straight line at the network's top speed if more. What a dispatch centre ranking many units needs:
+        exact for the near ones, an estimate for the far ones, without searching the whole county for them."""
+        if self.dense:
+            return float(self.minutes_matrix[a, b])
+        if a in self.hubs:
+            return float(self.from_hub(a)[0][b])
+        dist, _, _, reach = self.to(b)
+        if math.isfinite(dist[a]):
+            return float(dist[a])
+        return max(reach, math.hypot(self.x[a] - self.x[b], self.y[a] - self.y[b]) / self.top_speed)
+
+    @functools.cached_property
+    def top_speed(self) -> float:
+        """The fastest edge's km per minute."""
+        return float(np.max(self.elen / np.maximum(self.emin, 1e-9))) if len(self.emin) else 1.0
+
+    def from_hub(self, a: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """From hub junction ``a`` (a depot, a staging point): minutes to every junction, each one's predecessor on
+        its fastest route and the km from it; searched once, in full, and kept (the few places most trips start)."""
+        hit = self._from.get(a)
         if hit is None:
             if self._graphs is None:
-                self._graphs = (self.graph(), self.graph_km())
-            g_min, g_len = self._graphs
-            dist, pred = csgraph.dijkstra(g_min, directed=True, indices=a, return_predecessors=True)
-            hit = (dist.astype(np.float32), row_lengths(pred, g_len).astype(np.float32))
-            if len(self._rows) >= ROW_CACHE:
-                self._rows.pop(next(iter(self._rows)))
-        self._rows[a] = hit  # most recently used last
+                self._graphs = (self.graph().T.tocsr(), self.graph_km().T.tocsr())
+            forward = self._graphs[0].T.tocsr()
+            dist, prev = csgraph.dijkstra(forward, directed=True, indices=a, return_predecessors=True)
+            step = np.zeros(len(prev), np.float32)
+            on = np.flatnonzero(prev >= 0)
+            step[on] = np.asarray(self._graphs[1].T.tocsr()[prev[on], on]).ravel()
+            hit = self._from[a] = (dist.astype(np.float32), prev.astype(np.int32), step)
         return hit
+
+    def _exact(self, a: int, b: int, km_too: bool = True) -> tuple[float, float]:
+        if a in self.hubs:
+            dist, prev, step = self.from_hub(a)
+            if not km_too:
+                return float(dist[b]), math.nan
+            km, node = 0.0, b
+            while node != a and prev[node] >= 0:  # back along the route from b to the hub
+                km += float(step[node])
+                node = int(prev[node])
+            return float(dist[b]), km
+        dist, nxt, step, reach = self.to(b)
+        while not math.isfinite(dist[a]) and math.isfinite(reach):
+            dist, nxt, step, reach = self.to(b, reach * 4 if reach * 4 < ROW_REACH * 256 else math.inf)
+        if not km_too:
+            return float(dist[a]), math.nan
+        km, node = 0.0, a
+        while node != b and nxt[node] >= 0:  # along the route, one junction after another
+            km += float(step[node])
+            node = int(nxt[node])
+        return float(dist[a]), km
 
     def __len__(self) -> int:
         return len(self.x)
@@ -479,11 +527,11 @@ class PreparedNetwork:
 
     def minutes(self, a: int, b: int) -> float:
         """Shortest driving minutes between junctions ``a`` and ``b``."""
-        return float(self.minutes_matrix[a, b]) if self.dense else float(self.row(a)[0][b])
+        return float(self.minutes_matrix[a, b]) if self.dense else self._exact(a, b, km_too=False)[0]
 
     def km(self, a: int, b: int) -> float:
         """Road km of the fastest route between junctions ``a`` and ``b``."""
-        return float(self.km_matrix[a, b]) if self.dense else float(self.row(a)[1][b])
+        return float(self.km_matrix[a, b]) if self.dense else self._exact(a, b)[1]
 
     def graph(self, closed: np.ndarray | None = None) -> sparse.csr_matrix:
         """The directed junction graph (fastest minutes per pair) with the edges flagged in ``closed`` removed."""

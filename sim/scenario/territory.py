@@ -42,4 +42,10 @@ def load_network(sc: Scenario) -> PreparedNetwork:
                                  "in the right place, in the right CRS?"))
     if far:
         raise ScenarioError(str(t.network), far)
+    if not net.dense:  # a county: trips from these places search from them once, in full
+        hubs = [d.location for d in sc.depots.values()] + [
+            p for d in sc.depots.values() for g in d.units for p in g.staging]
+        if sc.mutual_aid is not None:
+            hubs.append(sc.mutual_aid.staging)
+        net.hubs.update(net.snap_one(float(x), float(y))[0] for x, y in hubs)
     return net
