@@ -231,7 +231,7 @@ class RoadTravel(Travel):
         total, node = 0.0, b
         while node != a:
             prev = int(pred[node])
-            total += float(km_of[prev, node])
+            total += km_of[(prev, node)]
             node = prev
         return total
 
@@ -251,7 +251,9 @@ class RoadTravel(Travel):
                 closed = np.zeros(len(self.net.eu), bool)
                 for k in active:
                     closed |= self.storms[k].closed
-                graphs = self._graphs[act] = (self.net.graph(closed), self.net.graph_km(closed).todok())
+                km = self.net.graph_km(closed).tocoo()  # a plain dict: scipy's element access costs ~20 us
+                graphs = self._graphs[act] = (self.net.graph(closed), dict(zip(
+                    zip(km.row.tolist(), km.col.tolist(), strict=True), km.data.tolist(), strict=True)))
             dist, pred = csgraph.dijkstra(graphs[0], directed=True, indices=[a], return_predecessors=True)
             hit = self._detours[(act, a)] = (dist[0], pred[0])
         return float(hit[0][b])
