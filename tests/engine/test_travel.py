@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.engine.travel import ROAD_CLOSED, RoadTravel, Slowdown, StraightLineTravel
+from sim.engine.travel import ROAD_CLOSED, RoadTravel, Slowdown, StormIndex, StraightLineTravel
 from sim.inputs.roads import PreparedNetwork, RoadNetwork
 
 
@@ -271,3 +271,22 @@ def test_road_trip_variability_scales_snap_and_drive_not_the_wait(roads: Prepare
     assert t.trip(10.0, 3.0, 0, *C, 0, 0.0)[1] == pytest.approx(80.0)
     t.storms.append(storm(0.0, 50.0, factor=1.0, closed=closing(roads, (B, C), (E, C)), reopen=100.0))
     assert t.trip(*A, 0, *C, 0, 30.0)[1] == pytest.approx(110.0)
+
+
+def test_the_storm_index_finds_exactly_what_a_scan_of_every_storm_finds() -> None:
+    # storms of a long season, some without slowdown or closures, some ending on a bucket's edge, queried in any
+    # order (an estimate may look ahead, a wait for a reopening jumps)
+    rng = np.random.default_rng(11)
+    storms = []
+    for _ in range(300):
+        start = float(rng.uniform(0, 90 * 1440))
+        end = start + float(rng.choice([60.0, rng.uniform(1, 600)]))
+        closed = np.zeros(3, bool) if rng.random() < 0.5 else None
+        reopen = start + float(rng.uniform(0, 1200)) if closed is not None else math.inf
+        storms.append(Slowdown(start, end, float(rng.choice([1.0, 0.7])), 5.0, 0, 0, 0, 0, closed, reopen))
+    index = StormIndex(storms)
+    times = np.concatenate([rng.uniform(-100, 92 * 1440, 5000), [s.start for s in storms], [s.end for s in storms]])
+    for t in rng.permutation(times).tolist():
+        assert index.slowing(t) == [k for k, s in enumerate(storms) if s.factor < 1 and s.start <= t < s.end]
+        assert index.closing(t) == [k for k, s in enumerate(storms)
+                                    if s.closed is not None and s.start <= t < s.reopen]
