@@ -218,3 +218,16 @@ def test_a_road_file_with_no_drivable_road_exits_2(tmp_path: Path, capsys: pytes
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert "travel.network" in err and "paths.osm" in err and "no drivable road" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("change", "where"), [
+    (lambda d: d["depots"]["hq"]["location"].update(crs="EPSG:xyz"), "depots.hq.location"),
+    (lambda d: d.update(crs=[1, 2]), "crs"),
+    (lambda d: d.update(crs="auto") or d["depots"]["hq"]["location"].update(crs="EPSG:xyz"), "depots.hq.location"),
+])
+def test_one_problem_is_said_once_not_again_at_every_reference_it_stops(tmp_path: Path, change, where) -> None:
+    data = _scenario(tmp_path, _write(tmp_path, "t.gpkg", "EPSG:4326"))
+    change(data)
+    with pytest.raises(ScenarioError) as info:
+        sim.load_scenario(data, base_dir=tmp_path)
+    assert [".".join(map(str, i.path)) for i in info.value.issues] == [where], str(info.value)

@@ -52,6 +52,10 @@ class _Problem(Exception):
     pass
 
 
+class _Skip(Exception):
+    """A reference left unread because what it depends on could not be read (and that is reported)."""
+
+
 REFERENCE_KEYS = {"file", "layer", "where", "crs"}
 """What a reference to a GIS layer may say (``layer``, ``where`` and ``crs`` need the scenario's ``crs``)."""
 
@@ -251,7 +255,7 @@ def _customers_in(f: _File | _Layer, area: dict[str, Any], weight: str | None) -
     elif isinstance(area.get("box"), list) and len(area["box"]) == 4:
         zone = shapely.box(*area["box"])
     else:
-        raise _Problem("customers: layer needs the zone's area first")
+        raise _Skip  # the zone's area could not be read: that is reported
     w = np.ones(len(f._km)) if weight is None else np.asarray(f.fields[weight], float)
     _, inside = inside_zone(f._km, w, zone)
     total = int(round(float(inside.sum())))
@@ -415,11 +419,13 @@ def _point_km(f: _File, geom: dict, what: str) -> list[float]:
 
 
 def resolve(data: dict[str, Any], base_dir: Path,
-            territory_centre: Callable[[], tuple[float, float] | None] | None = None) -> list[Issue]:
+            territory_centre: Callable[[], tuple[float, float] | None] | None = None,
+            skipped: list[Where] | None = None) -> list[Issue]:
     """Replace the GIS file references in a raw scenario mapping by coordinates in km, in place; return what could
     not be read, at the place in the scenario that names the file. On a real territory (``crs``), ``crs: auto``
     is replaced by the UTM zone of the layers' centre (or, without layers, of ``territory_centre()``, the road
-    network's)."""
+    network's). ``skipped`` collects the places left unread because of a problem already reported (a working CRS
+    that cannot be read, a zone area that could not), so that the schema does not report them again."""
     travel: dict[str, Any] = data["travel"] if isinstance(data.get("travel"), dict) else {}
     units, origin = travel.get("units"), travel.get("origin")
     georef = data.get("crs") is not None
@@ -504,8 +510,10 @@ def resolve(data: dict[str, Any], base_dir: Path,
     opened = [(where, open_ref(where, ref), get, put) for where, ref, get, put in todo]
     failed: set[int] = set()  # layers that could not be reprojected: reported once, at the first reference
     if georef:
-        work = _working(data, [f for _, f, _, _ in opened if isinstance(f, _Layer)], territory_centre, issues)
-        if work is None:
+        work = _working(data, [(w, f) for w, f, _, _ in opened if isinstance(f, _Layer)], territory_centre, issues)
+        if work is None:  # nothing can be placed: the references are not read (not "expected a list" each)
+            if skipped is not None:
+                skipped.extend(where for where, _, _, _ in opened)
             return issues
         for where, f, _, _ in opened:
             if isinstance(f, _Layer) and f._km is None:
@@ -520,6 +528,9 @@ def resolve(data: dict[str, Any], base_dir: Path,
             continue
         try:
             put(get(f))
+        except _Skip:
+            if skipped is not None:
+                skipped.append(where)
         except _Problem as exc:
             issues.append(Issue(where, str(exc)))
     return issues
@@ -529,7 +540,7 @@ def _set(mapping: dict[str, Any], key: str, value: Any) -> None:
     mapping[key] = value
 
 
-def _working(data: dict[str, Any], layers: list[_Layer], territory_centre: Callable[[], tuple[float, float] | None]
+def _working(data: dict[str, Any], layers: list[tuple[Where, _Layer]], territory_centre: Callable[[], tuple[float, float] | None]
              | None, issues: list[Issue]) -> Any:
     """The working CRS (pyproj.CRS) the scenario states; ``auto`` becomes the UTM zone of the territory's centre
     and is written back, so the resolved scenario says which it was."""
@@ -541,11 +552,11 @@ def _working(data: dict[str, Any], layers: list[_Layer], territory_centre: Calla
         return None
     if spec.strip().lower() == "auto":
         boxes = []
-        for f in layers:
+        for where, f in layers:
             try:
                 b = f.lonlat_bounds()
             except _Problem as exc:
-                issues.append(Issue(("crs",), str(exc)))
+                issues.append(Issue(where, str(exc)))
                 return None
             if b is not None:
                 boxes.append(b)

@@ -112,11 +112,14 @@ def load_scenario(source: str | Path | dict[str, Any] | YamlDocument | Scenario,
 
         return roads_centre(folder / net, net)
 
-    pre = [issue_at(doc, i.path, i.message) for i in fill_defaults(data) + resolve(data, folder, territory_centre)]
+    skipped: list[tuple[str | int, ...]] = []  # GIS references left unread for a problem reported already
+    pre = [issue_at(doc, i.path, i.message)
+           for i in fill_defaults(data) + resolve(data, folder, territory_centre, skipped)]
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        told = {i.path for i in pre}  # a missing default-less limit or an unreadable GIS file is already explained
+        # a missing default-less limit or an unreadable GIS file is already explained
+        told = {i.path for i in pre} | set(skipped)
         found = [i for i in issues_of(exc, doc) if not any(i.path[:len(t)] == t for t in told)]
         raise ScenarioError(doc.source, by_line(pre + found)) from None
     post = pre + [issue_at(doc, i.path, i.message) for i in cross_check(sc)]
