@@ -540,8 +540,8 @@ def _set(mapping: dict[str, Any], key: str, value: Any) -> None:
     mapping[key] = value
 
 
-def _working(data: dict[str, Any], layers: list[tuple[Where, _Layer]], territory_centre: Callable[[], tuple[float, float] | None]
-             | None, issues: list[Issue]) -> Any:
+def _working(data: dict[str, Any], layers: list[tuple[Where, _Layer]],
+             territory_centre: Callable[[], tuple[float, float] | None] | None, issues: list[Issue]) -> Any:
     """The working CRS (pyproj.CRS) the scenario states; ``auto`` becomes the UTM zone of the territory's centre
     and is written back, so the resolved scenario says which it was."""
     from sim.inputs.crs import CrsProblem, utm_for, working_crs  # noqa: PLC0415 (PROJ loads only for a territory)
