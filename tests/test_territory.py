@@ -231,3 +231,24 @@ def test_one_problem_is_said_once_not_again_at_every_reference_it_stops(tmp_path
     with pytest.raises(ScenarioError) as info:
         sim.load_scenario(data, base_dir=tmp_path)
     assert [".".join(map(str, i.path)) for i in info.value.issues] == [where], str(info.value)
+
+
+def test_a_warm_start_reads_no_road_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the disk cache is keyed by the road file's bytes: an OpenStreetMap extract is not parsed again
+    from sim.inputs import roadcache
+
+    monkeypatch.setenv("STORMCREW_CACHE", str(tmp_path / "cache"))
+    roadcache.prepared_network.cache_clear()
+    first = sim.load_scenario(HELSINKI)
+    from sim.scenario.territory import load_network
+
+    cold = load_network(first)
+    roadcache.prepared_network.cache_clear()
+
+    def no_reading(*args: object, **kw: object) -> None:
+        raise AssertionError("the road file was read again")
+
+    monkeypatch.setattr(roadcache, "read_roads", no_reading)
+    warm = load_network(sim.load_scenario(HELSINKI))
+    assert np.array_equal(warm.x, cold.x) and np.array_equal(warm.minutes_matrix, cold.minutes_matrix)
+    roadcache.prepared_network.cache_clear()

@@ -4,6 +4,8 @@ preparation's parameters, so a network is prepared once per machine."""
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -14,7 +16,7 @@ import numpy as np
 from sim.errors import Issue, ScenarioError
 from sim.inputs.coordinates import project
 from sim.inputs.osm import read_osm
-from sim.inputs.roads import PreparedNetwork, RoadNetwork, cache_warning
+from sim.inputs.roads import PREPARED_VERSION, PreparedNetwork, RoadNetwork, cache_warning, cached
 from sim.inputs.zones import zone_map
 
 if TYPE_CHECKING:
@@ -145,6 +147,18 @@ def prepared_network(path: str, mtime_ns: int, size: int, units: str | None, ori
                      speeds: tuple[tuple[str, float], ...], areas: tuple[Any, ...],
                      factors: tuple[float, ...], snap: float, keep: tuple[tuple[float, float], ...],
                      crs: str | None = None, name: str | None = None) -> PreparedNetwork:
+    # the entry is named from the file's bytes and the settings, so a warm start reads no road file (an OpenStreetMap
+    # extract of a county takes far longer to parse than to hash)
+    where = cache_dir()
+    try:
+        digest = _file_sha256(Path(path))
+    except OSError:  # unreadable: reading it says so, with the file's name
+        digest, where = "", None
+    key = hashlib.sha256(json.dumps([PREPARED_VERSION, digest, crs, units, origin, speeds, repr(areas), factors,
+                                     snap, keep, READER_VERSION]).encode()).hexdigest()[:20]
+    hit = cached(where, key, snap, name or path)
+    if hit is not None:
+        return hit
     net = read_roads(Path(path), name or path, crs, units, origin)
     zm = zone_map(areas)
 
@@ -153,7 +167,20 @@ def prepared_network(path: str, mtime_ns: int, size: int, units: str | None, ori
         f = np.asarray(factors, float)
         return np.where(z >= 0, f[np.maximum(z, 0)], 1.0)
 
-    return net.prepare(dict(speeds), terrain, snap, keep, cache_dir())
+    return net.prepare(dict(speeds), terrain, snap, keep, where, key=key)
+
+
+READER_VERSION = 1
+"""Bumped when reading a road file changes what it gives (OSMnx's rules, the drivable filter): the disk cache is
+keyed by the file's bytes, so an entry made by the old reader must not be taken for the new one."""
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(2**20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def road_segments(net: PreparedNetwork) -> pd.DataFrame:

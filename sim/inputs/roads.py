@@ -241,31 +241,26 @@ class RoadNetwork:
     def prepare(self, speeds: dict[str, float] | None = None, terrain: Callable[[np.ndarray, np.ndarray],
                                                                                 np.ndarray] | None = None,
                 snap_speed_kmh: float = 15.0, keep: Sequence[tuple[float, float]] = (),
-                cache: str | Path | None = None) -> PreparedNetwork:
+                cache: str | Path | None = None, key: str | None = None) -> PreparedNetwork:
         """Driving times, collapsed chains, all-pairs shortest times and route lengths (see the module).
 
         ``terrain(x, y)`` gives a speed factor for edge midpoints (mountain roads slower); ``keep``: points
-        whose nearest junction must survive the collapse (depots, staging points)."""
+        whose nearest junction must survive the collapse (depots, staging points). ``key``: the cache entry's name
+        when the caller knows it before reading the network (from the file's bytes: see ``cached``)."""
         spd = {**DEFAULT_SPEEDS, **(speeds or {})}
         speed = np.where(np.isnan(self.speed), [spd.get(c, spd["unclassified"]) for c in self.road_class],
                          self.speed)
         mx, my = (self.x[self.u] + self.x[self.v]) / 2, (self.y[self.u] + self.y[self.v]) / 2
         factor = terrain(mx, my) if terrain is not None else np.ones(len(mx))
         minutes = self.length / np.maximum(speed * factor, 1e-6) * 60.0
-        key = hashlib.sha256(json.dumps([PREPARED_VERSION, self.checksum(), sorted(spd.items()),
-                                         hashlib.sha256(minutes.tobytes()).hexdigest(), snap_speed_kmh,
-                                         [list(map(float, k)) for k in keep]]).encode()).hexdigest()[:20]
+        if key is None:  # (a caller that names the entry has looked for it already)
+            key = hashlib.sha256(json.dumps([PREPARED_VERSION, self.checksum(), sorted(spd.items()),
+                                             hashlib.sha256(minutes.tobytes()).hexdigest(), snap_speed_kmh,
+                                             [list(map(float, k)) for k in keep]]).encode()).hexdigest()[:20]
+            hit = cached(cache, key, snap_speed_kmh, self.source)
+            if hit is not None:
+                return hit
         path = Path(cache) / f"roads-{key}.npz" if cache is not None else None
-        if path is not None and path.exists():
-            try:
-                z = _read_entry(path, key)
-            except Exception as exc:  # whatever a damaged file raises (zip, zlib, pickle, EOF ...): rebuild
-                reason = str(exc).strip() if isinstance(exc, (_Damaged, zipfile.BadZipFile)) else ""
-                reason = reason or f"unreadable: {type(exc).__name__}"
-                cache_warning(f"road cache {path} was damaged ({reason}); rebuilt it")
-            else:
-                return PreparedNetwork(z["nx"], z["ny"], z["minutes"], z["km"], snap_speed_kmh, self.source,
-                                       z["eu"], z["ev"], z["emin"], z["elen"], z["eone"], z["segs"])
         n = len(self.x)
         keep_nodes = set(cKDTree(np.column_stack([self.x, self.y])).query(np.asarray(keep, float).reshape(-1, 2))[1]
                          .tolist()) if len(keep) else set()
@@ -303,6 +298,25 @@ class RoadNetwork:
                 cache_warning(f"road cache {path.parent}: cannot write {path.name} ({exc.strerror or exc}); "
                               "going on without the disk cache")
         return out
+
+
+def cached(cache: str | Path | None, key: str, snap_speed_kmh: float, source: str) -> PreparedNetwork | None:
+    """The prepared network of cache entry ``key``, or None when there is none; a damaged entry is None with a
+    CacheWarning (it is rebuilt and rewritten)."""
+    if cache is None:
+        return None
+    path = Path(cache) / f"roads-{key}.npz"
+    if not path.exists():
+        return None
+    try:
+        z = _read_entry(path, key)
+    except Exception as exc:  # whatever a damaged file raises (zip, zlib, pickle, EOF ...): rebuild
+        reason = str(exc).strip() if isinstance(exc, (_Damaged, zipfile.BadZipFile)) else ""
+        reason = reason or f"unreadable: {type(exc).__name__}"
+        cache_warning(f"road cache {path} was damaged ({reason}); rebuilt it")
+        return None
+    return PreparedNetwork(z["nx"], z["ny"], z["minutes"], z["km"], snap_speed_kmh, source, z["eu"], z["ev"],
+                           z["emin"], z["elen"], z["eone"], z["segs"])
 
 
 def collapse(n: int, u: np.ndarray, v: np.ndarray, minutes: np.ndarray, length: np.ndarray,
