@@ -25,3 +25,8 @@ def file_problem(path: Path, limit: int) -> str | None:
     if st.st_size > limit:
         return f"is {st.st_size:,} bytes, more than the limit of {limit:,}"
     return None
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of a library's error (GDAL's run to several), or its type's name when it says nothing."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

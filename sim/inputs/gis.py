@@ -38,7 +38,7 @@ from sim.bounds import MAX_KM
 from sim.distributions import finite_number
 from sim.errors import Issue, ScenarioError
 from sim.inputs.coordinates import project
-from sim.inputs.files import file_problem
+from sim.inputs.files import file_problem, first_line
 from sim.inputs.zones import ring_problem, shape_of
 
 Where = tuple[str | int, ...]
@@ -88,15 +88,15 @@ class _Layer:
                 have = [str(n) for n, _ in pyogrio.list_layers(path)]
             except Exception:  # noqa: BLE001 (only for the message)
                 have = []
-            raise _Problem(f"{self.name}: {_first_line(exc)}"
+            raise _Problem(f"{self.name}: {first_line(exc)}"
                            + (f"; its layers are {have}" if have else "")) from None
         except FieldError as exc:
-            raise _Problem(f"{self.name}: where {where!r}: {_first_line(exc)}; expected an OGR SQL filter on the "
+            raise _Problem(f"{self.name}: where {where!r}: {first_line(exc)}; expected an OGR SQL filter on the "
                            "layer's fields") from None
         except (DataSourceError, OSError, ValueError) as exc:
-            raise _Problem(f"{self.name}: not a GIS file GDAL can read ({_first_line(exc)})") from None
+            raise _Problem(f"{self.name}: not a GIS file GDAL can read ({first_line(exc)})") from None
         except Exception as exc:  # noqa: BLE001 (GDAL's errors on a damaged file are many)
-            raise _Problem(f"{self.name}: cannot be read ({_first_line(exc)})") from None
+            raise _Problem(f"{self.name}: cannot be read ({first_line(exc)})") from None
         self.crs_text = stated or meta.get("crs")
         if not self.crs_text:
             raise _Problem(f"{self.name} does not say which CRS its coordinates are in; expected the file's CRS "
@@ -230,6 +230,16 @@ def inside_zone(geoms: np.ndarray, weight: np.ndarray, zone: Any) -> tuple[np.nd
     return clipped[inside], w[inside]
 
 
+def layer_weights(fields: dict[str, np.ndarray], n: int, weight: str | None, name: str) -> np.ndarray:
+    """The customers at each of a layer's ``n`` features: its ``weight`` field (1 each without one); ValueError
+    naming the fields it has when the layer lacks it."""
+    if weight is None:
+        return np.ones(n)
+    if weight not in fields:
+        raise ValueError(f"{name}: no field {weight!r} with the customers; its fields are {sorted(fields)}")
+    return np.asarray(fields[weight], float)
+
+
 def _grid_check(f: _File | _Layer, weight: Any) -> None:
     """A zone's faults_at layer: points or polygons, with its weight field (read again, cached, at the run)."""
     if not isinstance(f, _Layer) or f._km is None:
@@ -237,8 +247,10 @@ def _grid_check(f: _File | _Layer, weight: Any) -> None:
     kinds = shapely.get_type_id(f._km)
     if not np.isin(kinds, (0, 3, 6)).any():
         raise _Problem(f"{f.name} has no points or polygons; expected customers as points or polygons")
-    if weight is not None and weight not in f.fields:
-        raise _Problem(f"{f.name}: no field {weight!r} with the customers; its fields are {sorted(f.fields)}")
+    try:
+        layer_weights(f.fields, len(f._km), weight, f.name)
+    except ValueError as exc:
+        raise _Problem(str(exc)) from None
 
 
 def _ignore(_: Any) -> None:
@@ -248,24 +260,21 @@ def _ignore(_: Any) -> None:
 def _customers_in(f: _File | _Layer, area: dict[str, Any], weight: str | None) -> int:
     """customers: layer: the customers of the zone's faults_at layer inside the zone."""
     assert isinstance(f, _Layer) and f._km is not None
-    if weight is not None and weight not in f.fields:
-        raise _Problem(f"{f.name}: no field {weight!r} with the customers; its fields are {sorted(f.fields)}")
+    try:
+        w = layer_weights(f.fields, len(f._km), weight, f.name)
+    except ValueError as exc:
+        raise _Problem(str(exc)) from None
     if "polygon" in area:
         zone = shape_of(area["polygon"])
     elif isinstance(area.get("box"), list) and len(area["box"]) == 4:
         zone = shapely.box(*area["box"])
     else:
         raise _Skip  # the zone's area could not be read: that is reported
-    w = np.ones(len(f._km)) if weight is None else np.asarray(f.fields[weight], float)
     _, inside = inside_zone(f._km, w, zone)
     total = int(round(float(inside.sum())))
     if total <= 0:
         raise _Problem(f"{f.name}: no customers inside the zone; expected points or polygons of customers in it")
     return total
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 class _File:

@@ -42,12 +42,11 @@ from typing import Any
 
 import numpy as np
 import shapely
-from scipy import sparse
 from scipy.sparse import csgraph
 
 from sim.errors import Issue, ScenarioError
 from sim.inputs.files import file_problem
-from sim.inputs.roads import RoadNetwork
+from sim.inputs.roads import RoadNetwork, directed_graph
 
 ToKm = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -473,10 +472,7 @@ def _network(ways: _Ways, to_km: ToKm, name: str) -> RoadNetwork:
         idx = np.flatnonzero(keep)
         one = ways.oneway[idx].astype(bool)
     u, v, km = u[idx], v[idx], km[idx]
-    both = ~one
-    graph = sparse.coo_matrix((np.ones(len(u) + int(both.sum())), (np.concatenate([u, v[both]]),
-                                                                   np.concatenate([v, u[both]]))),
-                              shape=(n, n)).tocsr()
+    graph = directed_graph(n, u, v, np.ones(len(u)), oneway=one)
     _, labels = csgraph.connected_components(graph, directed=True, connection="strong")
     inside = labels == np.argmax(np.bincount(labels))
     kept = inside[u] & inside[v]

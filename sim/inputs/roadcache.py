@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.errors import Issue, ScenarioError
 from sim.inputs.coordinates import project
+from sim.inputs.files import first_line
 from sim.inputs.osm import read_osm
 from sim.inputs.roads import PREPARED_VERSION, PreparedNetwork, RoadNetwork, cache_warning, cached
 from sim.inputs.zones import zone_map
@@ -101,8 +102,8 @@ def roads_centre(path: Path, name: str) -> tuple[float, float]:
         to_deg = to_degrees(read_crs(info["crs"] or "EPSG:4326"))
         lon, lat = to_deg(np.array([(x0 + x1) / 2]), np.array([(y0 + y1) / 2]))
     except Exception as exc:  # noqa: BLE001 (GDAL's errors on a damaged file are many)
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ScenarioError(name, [Issue((), f"not a GIS file of roads GDAL can read ({first})")]) from None
+        raise ScenarioError(name, [Issue((), f"not a GIS file of roads GDAL can read ({first_line(exc)})")]) \
+            from None
     return float(lon[0]), float(lat[0])
 
 
@@ -118,8 +119,8 @@ def _line_layer(path: Path, name: str, work: Any) -> RoadNetwork:
     try:
         meta, _, wkb, fields = pyogrio.raw.read(path)
     except Exception as exc:  # noqa: BLE001 (GDAL's errors on a damaged file are many)
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ScenarioError(name, [Issue((), f"not a GIS file of roads GDAL can read ({first})")]) from None
+        raise ScenarioError(name, [Issue((), f"not a GIS file of roads GDAL can read ({first_line(exc)})")]) \
+            from None
     if not meta.get("crs"):
         raise ScenarioError(name, [Issue((), "the road file does not say which CRS it is in; expected a file with "
                                          "its CRS (a GeoPackage, or GeoJSON in EPSG:4326)")])

@@ -271,8 +271,8 @@ class RoadNetwork:
         remap[used] = np.arange(len(used))
         m = len(used)
         u2, v2 = remap[cu], remap[cv]
-        g_min = _fastest(m, u2, v2, cmin, oneway=cone)
-        g_len = _fastest(m, u2, v2, cmin, clen, oneway=cone)  # the km of the fastest of parallel edges
+        g_min = directed_graph(m, u2, v2, cmin, oneway=cone)
+        g_len = directed_graph(m, u2, v2, cmin, clen, oneway=cone)  # the km of the fastest of parallel edges
         n_comp, labels = csgraph.connected_components(g_min, directed=True, connection="strong")
         if n_comp > 1:
             sizes = np.bincount(labels)
@@ -388,7 +388,7 @@ def collapse(n: int, u: np.ndarray, v: np.ndarray, minutes: np.ndarray, length: 
             np.array([k[4] for k in found], bool))
 
 
-def _fastest(m: int, u: np.ndarray, v: np.ndarray, w: np.ndarray,
+def directed_graph(m: int, u: np.ndarray, v: np.ndarray, w: np.ndarray,
              value: np.ndarray | None = None, oneway: np.ndarray | None = None) -> sparse.csr_matrix:
     """Directed graph of ``m`` nodes: each edge both ways unless ``oneway`` flags it (then u -> v only), keeping
     the smallest weight of parallel edges; with ``value``, the matrix holds that edge's ``value`` (its km)
@@ -441,7 +441,6 @@ class PreparedNetwork:
     _rows: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, float]] = field(default_factory=dict, repr=False)
     hubs: set[int] = field(default_factory=set, repr=False)  # junctions many trips start from (depots, staging)
     _from: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
-    _graphs: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.eone is None:
@@ -458,9 +457,7 @@ class PreparedNetwork:
         recently used dropped first."""
         hit = self._rows.pop(b, None)
         if hit is None or (reach is not None and reach > hit[3]):
-            if self._graphs is None:  # transposed: a search from b along roads driven towards b
-                self._graphs = (self.graph().T.tocsr(), self.graph_km().T.tocsr())
-            g_min, g_len = self._graphs
+            g_min, g_len = self._backward  # a search from b along roads driven towards b
             limit = ROW_REACH if reach is None else reach
             dist, nxt = csgraph.dijkstra(g_min, directed=True, indices=b, return_predecessors=True, limit=limit)
             step = np.zeros(len(nxt), np.float32)
@@ -486,6 +483,16 @@ class PreparedNetwork:
         return max(reach, math.hypot(self.x[a] - self.x[b], self.y[a] - self.y[b]) / self.top_speed)
 
     @functools.cached_property
+    def _forward(self) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        """The junction graph's minutes and km, built once (the on-demand mode searches them many times)."""
+        return self.graph(), self.graph_km()
+
+    @functools.cached_property
+    def _backward(self) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        """The same graphs with every road reversed: a search from a target finds the routes towards it."""
+        return self._forward[0].T.tocsr(), self._forward[1].T.tocsr()
+
+    @functools.cached_property
     def top_speed(self) -> float:
         """The fastest edge's km per minute."""
         return float(np.max(self.elen / np.maximum(self.emin, 1e-9))) if len(self.emin) else 1.0
@@ -495,13 +502,11 @@ class PreparedNetwork:
         its fastest route and the km from it; searched once, in full, and kept (the few places most trips start)."""
         hit = self._from.get(a)
         if hit is None:
-            if self._graphs is None:
-                self._graphs = (self.graph().T.tocsr(), self.graph_km().T.tocsr())
-            forward = self._graphs[0].T.tocsr()
+            forward, forward_km = self._forward
             dist, prev = csgraph.dijkstra(forward, directed=True, indices=a, return_predecessors=True)
             step = np.zeros(len(prev), np.float32)
             on = np.flatnonzero(prev >= 0)
-            step[on] = np.asarray(self._graphs[1].T.tocsr()[prev[on], on]).ravel()
+            step[on] = np.asarray(forward_km[prev[on], on]).ravel()
             hit = self._from[a] = (dist.astype(np.float32), prev.astype(np.int32), step)
         return hit
 
@@ -551,11 +556,11 @@ class PreparedNetwork:
         """The directed junction graph (fastest minutes per pair) with the edges flagged in ``closed`` removed."""
         keep = np.ones(len(self.eu), bool) if closed is None else ~closed
         assert self.eone is not None
-        return _fastest(len(self.x), self.eu[keep], self.ev[keep], self.emin[keep], oneway=self.eone[keep])
+        return directed_graph(len(self.x), self.eu[keep], self.ev[keep], self.emin[keep], oneway=self.eone[keep])
 
     def graph_km(self, closed: np.ndarray | None = None) -> sparse.csr_matrix:
         """The km of the edges ``graph(closed)`` keeps (of parallel edges, the fastest one's)."""
         keep = np.ones(len(self.eu), bool) if closed is None else ~closed
         assert self.eone is not None
-        return _fastest(len(self.x), self.eu[keep], self.ev[keep], self.emin[keep], self.elen[keep],
+        return directed_graph(len(self.x), self.eu[keep], self.ev[keep], self.emin[keep], self.elen[keep],
                         self.eone[keep])

@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 
 from sim.errors import Issue, ScenarioError
-from sim.inputs.gis import inside_zone, read_layer
+from sim.inputs.gis import inside_zone, layer_weights, read_layer
 from sim.inputs.zones import ZoneMap
 from sim.scenario.schema import GridLayer, Scenario
 from sim.scenario.territory import load_network
@@ -151,10 +151,7 @@ def _build(sc: Scenario) -> Places:
 
                     work = working_crs(sc.crs)
                 geoms, fields = read_layer(sc.path_of(fa.file), fa.model_dump(exclude={"weight"}), fa.file, work)
-                if fa.weight is not None and fa.weight not in fields:
-                    raise ValueError(f"{fa.file}: no field {fa.weight!r} for the weight; its fields are "
-                                     f"{sorted(fields)}")
-                w = np.ones(len(geoms)) if fa.weight is None else np.asarray(fields[fa.weight], float)
+                w = layer_weights(fields, len(geoms), fa.weight, fa.file)
                 feats, weights = inside_zone(geoms, w, zm.geometry(i))
                 parts.append(_Features(feats, weights, f"customer points or polygons of {fa.file}"))
         except ValueError as exc:
