@@ -15,7 +15,8 @@ from tests.conftest import DEFAULT_SCENARIO
 
 FILES = {"faults.parquet", "units.parquet", "replications.parquet", "storms.parquet", "summary.json",
          "scenario.resolved.yaml", "timeseries.parquet", "restoration.parquet", "days.parquet", "dispatches.parquet",
-         "unit_summary.parquet", "report.html", "roads.parquet",  # roads: the default season drives on roads
+         "unit_summary.parquet", "plans.parquet", "report.html",
+         "roads.parquet",  # roads: the default season drives on roads
          ".stormcrew"}  # the marker that makes the folder stormcrew's to replace
 
 

@@ -44,9 +44,11 @@ import pandas as pd
 import yaml
 from scipy import optimize, special, stats
 
+from sim.analysis.repeats import RepeatFit, fit_repeats
 from sim.atomic import write_text
 from sim.engine.faults import generate
 from sim.errors import Issue, ScenarioError
+from sim.inputs.coordinates import project
 from sim.inputs.outagelog import OutageLog
 from sim.scenario.loading import load_scenario
 
@@ -82,6 +84,10 @@ class LogNormal:
         return float(stats.kstest(values, "lognorm", args=(self.s, 0, self.scale)).statistic)
 
 
+REPEAT_RADIUS_KM = 0.3
+"""How far from a weak spot its repeats fall (sd in each axis), for fitting repeats from a log."""
+
+
 @dataclass
 class Fit:
     """The arrival model fitted to one log, with what it was fitted from."""
@@ -106,6 +112,7 @@ class Fit:
     outage_ks: dict[str, float] = field(default_factory=dict)
     outage_hours: dict[str, np.ndarray] = field(default_factory=dict)  # the durations each law was fitted to
     severity: float = 0.0  # log standard deviation of the daily lognormal weather factor of the background
+    repeats: RepeatFit | None = None  # the self-exciting component, when the log has places
 
     def arrivals(self, zone: str = ZONE, fault_type: str = FAULT_TYPE) -> dict[str, Any]:
         """The scenario's ``arrivals`` section, every fault in ``zone`` and of ``fault_type``."""
@@ -356,6 +363,11 @@ def fit_log(log: OutageLog) -> Fit:
             setattr(fit, f"outage_{name}", law)
             fit.outage_hours[name] = np.sort(v)
             fit.outage_ks[name] = law.ks(v)
+    if "longitude" in f and "latitude" in f and len(f) >= 2:
+        lon, lat = f["longitude"].to_numpy(float), f["latitude"].to_numpy(float)
+        x, y = project(lon, lat, (float(np.mean(lon)), float(np.mean(lat))))
+        minutes = (f["time_out"] - first).dt.total_seconds().to_numpy() / 60.0
+        fit.repeats = fit_repeats(minutes, x, y, REPEAT_RADIUS_KM, days * 1440.0)
     return fit
 
 
@@ -438,6 +450,8 @@ class FitReport:
         if len(years) >= 2 and years.min() > 0 and years.max() / years.min() > 1.5:
             lines.append("trend: faults per day by year " + ", ".join(f"{y} {v:.1f}" for y, v in years.items())
                          + "; the model has no trend between years: fit a steady window with --from/--to")
+        if f.repeats is not None:
+            lines.append(f.repeats.text())
         for name in ("calm", "storm"):
             law = getattr(f, f"outage_{name}")
             if law is not None:

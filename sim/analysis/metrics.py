@@ -22,16 +22,20 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.analysis.communication import communication_figures
 from sim.analysis.major_events import replication_med_values
 from sim.analysis.major_events import stated as stated_t_med
 from sim.analysis.reliability import Interruptions, day_table, indices, med_threshold
 from sim.scenario.figures import (
     ALL,
+    COST_METRICS,
     IEEE_METRICS,
+    PLAN_METRICS,
     STORM_METRICS,
     UNIT_METRICS,
     ZONE_METRICS,
 )
+from sim.scenario.plans import season_cost
 from sim.scenario.schema import Scenario
 
 __all__ = ["ALL", "UNIT_METRICS", "ZONE_METRICS", "Interval", "confidence_interval", "replication_figures",
@@ -220,16 +224,58 @@ def unit_figures(sc: Scenario, units: pd.DataFrame, unit_group: dict[str, str],
     return rows
 
 
+def plan_figures(sc: Scenario, plans: pd.DataFrame | None) -> list[tuple[str, str, str, float]]:
+    """Per plan and for all: activations (on a forecast, on a false alarm), hours active, the actions' cost."""
+    plans = plans if plans is not None else pd.DataFrame(columns=["plan", "activation", "trigger", "start",
+                                                                  "stand_down", "cost"])
+    rows = []
+    for name in [*sc.plans, ALL]:
+        mine = plans if name == ALL else plans[plans["plan"] == name]
+        starts = mine.drop_duplicates(["plan", "activation"])
+        hours = (starts["stand_down"].clip(upper=sc.horizon) - starts["start"]).clip(lower=0).sum() / 60.0
+        values = {"activations": len(starts), "on_forecast": int((starts["trigger"] == "forecast").sum()),
+                  "false_alarms": int((starts["trigger"] == "false_alarm").sum()), "active_h": hours,
+                  "cost": mine["cost"].sum()}
+        rows += [("plans", name, m, float(values[m])) for m in PLAN_METRICS]
+    return rows
+
+
+def cost_figures(sc: Scenario, unit_rows: list[tuple[str, str, str, float]],
+                 plan_rows: list[tuple[str, str, str, float]]) -> list[tuple[str, str, str, float]]:
+    """The season's cost: units, plans' actions, prevention's share of its yearly cost, and the total."""
+    units = next(v for s, g, m, v in unit_rows if g == ALL and m == "cost")
+    plans = next(v for s, g, m, v in plan_rows if g == ALL and m == "cost")
+    prevention = season_cost(sc.prevention, sc.horizon)
+    values = {"units": units, "plans": plans, "prevention": prevention, "total": units + plans + prevention}
+    return [("costs", ALL, m, float(values[m])) for m in COST_METRICS]
+
+
+def priority_groups(sc: Scenario, faults: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Whether each fault cuts off critical customers, and the on-site and restore limits it is held to (the
+    critical customers' own where stated, else its zone's)."""
+    zone = faults["zone"].astype(str).to_numpy()
+    arrive = np.array([sc.zones[z].limits.arrive for z in zone], float) if len(zone) else np.empty(0)
+    restore = np.array([sc.zones[z].limits.restore for z in zone], float) if len(zone) else np.empty(0)
+    critical = faults["critical"].to_numpy(bool) if "critical" in faults else np.zeros(len(zone), bool)
+    p = sc.priority
+    if p.arrive is not None:
+        arrive = np.where(critical, p.arrive, arrive)
+    if p.restore is not None:
+        restore = np.where(critical, p.restore, restore)
+    return critical, arrive, restore
+
+
 def replication_figures(sc: Scenario, faults: pd.DataFrame, units: pd.DataFrame,
                         unit_group: dict[str, str], storms: pd.DataFrame | None = None,
                         unit_summary: pd.DataFrame | None = None,
-                        reliability: tuple[list[tuple[str, str, str, float]], pd.DataFrame] | None = None
-                        ) -> pd.DataFrame:
+                        reliability: tuple[list[tuple[str, str, str, float]], pd.DataFrame] | None = None,
+                        plans: pd.DataFrame | None = None, log: Interruptions | None = None) -> pd.DataFrame:
     """Tidy figures of one replication: columns scope, group, metric, value (see sim.figures for the names).
 
     ``faults`` and ``units`` are one replication's records; ``unit_group`` maps each unit id to its group
     (``depot/group``); ``storms`` is the replication's storm table with restoration times; ``unit_summary`` the
-    units' duty, overtime and cost (Records.unit_summary).
+    units' duty, overtime and cost (Records.unit_summary); ``plans`` the emergency plans' actions
+    (Records.plan_frame); ``log`` the faults' interruption log, when the caller has built it already.
     """
     limits = {z: (sc.zones[z].limits.arrive, sc.zones[z].limits.restore) for z in sc.zones}
     zone = faults["zone"].astype(str).to_numpy()
@@ -258,11 +304,25 @@ def replication_figures(sc: Scenario, faults: pd.DataFrame, units: pd.DataFrame,
         values = _zone_figures(tts[sel], ttr[sel], cust[sel], {k: v[sel] for k, v in ok.items()}, temp_h[sel],
                                miss[sel], switched[sel], special[sel])
         rows += [(scope, name, m, v) for m, v in zip(ZONE_METRICS, values, strict=True)]
-    rows += (reliability or reliability_figures(sc, faults))[0]
+    # critical customers against their own limits (where stated)
+    critical, arrive_lim, restore_lim = priority_groups(sc, faults)
+    ok = {"arrive": tts <= arrive_lim, "first_arrive": faults["time_to_first_site"].to_numpy(float) <= arrive_lim,
+          "restore": ttr <= restore_lim, "restore_permanent": faults["time_to_repair"].to_numpy(float) <= restore_lim}
+    switched_ok = (faults["switched"].to_numpy(float) - faults["reported"].to_numpy(float)) <= restore_lim
+    ok["cust_in_time"] = switched * switched_ok + (cust - switched) * ok["restore"]
+    for name, sel in (("critical", critical), ("other", ~critical)):
+        values = _zone_figures(tts[sel], ttr[sel], cust[sel], {k: v[sel] for k, v in ok.items()}, temp_h[sel],
+                               miss[sel], switched[sel], special[sel])
+        rows += [("priority", name, m, v) for m, v in zip(ZONE_METRICS, values, strict=True)]
+    log = interruptions(sc, faults) if log is None else log  # once, for the IEEE figures and communication
+    rows += (reliability or reliability_figures(sc, faults, log=log))[0]
     rows += _storm_figures(storms if storms is not None else pd.DataFrame(columns=["faults", "t50_h", "t90_h",
                                                                                    "t99_h"]))
     rows += _etr_figures(faults)
-    rows += unit_figures(sc, units, unit_group, unit_summary)
+    rows += communication_figures(sc, faults, log)
+    unit_rows = unit_figures(sc, units, unit_group, unit_summary)
+    plan_rows = plan_figures(sc, plans)
+    rows += unit_rows + plan_rows + cost_figures(sc, unit_rows, plan_rows)
     return pd.DataFrame(rows, columns=["scope", "group", "metric", "value"])
 
 

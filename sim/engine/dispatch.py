@@ -176,6 +176,13 @@ class DispatchCentre:
         if self.van_state[fault] == WAITING:
             self._push_van(fault)
 
+    def reorder(self) -> None:
+        """Take the waiting faults in the policy's order (switched by an emergency plan): each keyed again,
+        escalated ones still first."""
+        for fault, key in enumerate(self.key):
+            if key and (self.crew_state[fault] == WAITING or self.van_state[fault] == WAITING):
+                self.reprioritise(fault, escalated=key[0] == 0.0)
+
     # ------------------------------------------------------------ finding units
 
     def _eta(self, unit: Unit, fault: int, now: float) -> float:

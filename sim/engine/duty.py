@@ -25,6 +25,18 @@ class Duty:
         self.windows = sorted(windows)
         self.shift = None if shift is None or shift[0] == shift[1] else shift
         self.day0 = day0
+        self.holds: list[tuple[float, float]] = []  # held over past a shift's end (an emergency plan)
+
+    def hold(self, start: float, end: float) -> None:
+        """On duty from ``start`` to ``end`` whatever the windows and shift say (a shift held over).
+
+        >>> d = Duty([(0.0, math.inf)], shift=(420.0, 900.0), day0=0.0)
+        >>> d.hold(900.0, 1140.0)
+        >>> d.status(899.0), d.status(900.0), d.status(1140.0)
+        ((True, 1140.0), (True, 1140.0), (False, 1860.0))
+        """
+        self.holds.append((start, end))
+        self.holds.sort()
 
     def _window(self, t: float) -> tuple[bool, float]:
         for a, b in self.windows:
@@ -36,6 +48,19 @@ class Duty:
 
     def status(self, t: float) -> tuple[bool, float]:
         """(on duty at ``t``, the next time that may change); the time is infinite when it never will."""
+        if not self.holds:
+            return self._status(t)
+        for a, b in self.holds:
+            if a - EPS <= t < b - EPS:
+                on, nxt = self._status(b)  # held: on until the hold ends, and on past it if duty goes on
+                return True, (nxt if on and nxt > b else b)
+        on, nxt = self._status(t)
+        later = min([nxt, *(a for a, _ in self.holds if a > t + EPS)])
+        if on and later < math.inf and later == nxt and any(a - EPS <= nxt < b - EPS for a, b in self.holds):
+            return True, self.status(nxt)[1]  # duty runs straight into a hold: on until the hold ends
+        return on, later
+
+    def _status(self, t: float) -> tuple[bool, float]:
         in_window, w_next = self._window(t)
         if self.shift is None:
             return in_window, w_next

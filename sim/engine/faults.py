@@ -28,11 +28,11 @@ from sim.scenario.places import fault_places
 from sim.scenario.schema import Scenario
 from sim.streams import stream
 
-ORIGINS = ("calm", "heat_wave", "storm", "log")
+ORIGINS = ("calm", "heat_wave", "storm", "log", "repeat")
 """Where a fault came from; ``FaultTable.origin`` holds indices into this tuple."""
 
 
-CALM, HEAT, STORM, LOG = range(4)
+CALM, HEAT, STORM, LOG, REPEAT = range(5)
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def _background(sc: Scenario, seed: int, rep: int, spells: list[tuple[float, flo
     for zone, by_type in arr.per_day.items():
         zi = zones.index(zone)
         for ftype, rate in by_type.items():
-            per_day = rate.per_day * arr.prevention.get(ftype, 1.0)
+            per_day = rate.per_day * sc.rate_factor(ftype)
             if per_day <= 0:
                 continue
             lam = hourly_rates(per_day, rate.hour_of_day or arr.hour_of_day, sc.horizon, arr.month, sc.start)
@@ -143,7 +143,7 @@ def _storm_faults(sc: Scenario, seed: int, rep: int, storm: Storm, zm: ZoneMap, 
     total = sum(storm.mix.values())
     hours = (storm.end - storm.start) / 60.0
     for ftype, w in storm.mix.items():
-        mu = storm.intensity * hours * w / total * sc.arrivals.prevention.get(ftype, 1.0)
+        mu = storm.intensity * hours * w / total * sc.rate_factor(ftype)
         if mu <= 0:
             continue
         rng = stream(seed, rep, "storm_faults", storm.key, ftype)
@@ -227,6 +227,55 @@ def _replay(sc: Scenario, seed: int, rep: int, parts: _Parts) -> LogReport:
     return report
 
 
+MAX_GENERATIONS = 100  # a branching ratio below 0.95 dies out long before: a bound, not a truncation
+
+
+def _repeats(sc: Scenario, seed: int, rep: int, cols: list[np.ndarray], zm: ZoneMap, parts: _Parts) -> None:
+    """Repeat outages, generation after generation: each fault of a repeating type brings Poisson(branching)
+    repeats of its type, an exponential delay after it, near it in its zone; repeats past the horizon are not
+    drawn. Each generation has its own streams (keyed by generation and type), drawn over the parents in report
+    order."""
+    rp = sc.arrivals.repeats
+    assert rp is not None
+    types = list(sc.fault_types)
+    able = np.array([rp.types is None or t in rp.types for t in types])
+    places = fault_places(sc)
+    t, zone, ftype, x, y, storm = cols[0], cols[1], cols[2], cols[3], cols[4], cols[7]
+    for gen in range(MAX_GENERATIONS):
+        keep = able[ftype] if len(ftype) else np.zeros(0, bool)
+        t, zone, ftype, x, y, storm = t[keep], zone[keep], ftype[keep], x[keep], y[keep], storm[keep]
+        if not len(t):
+            return
+        rng = stream(seed, rep, "repeats", str(gen))
+        parent = np.repeat(np.arange(len(t)), rng.poisson(rp.branching, len(t)))
+        when = t[parent] + rng.exponential(rp.mean_delay, len(parent))
+        cx, cy = x[parent] + rng.normal(0.0, rp.radius_km, len(parent)), y[parent] + rng.normal(
+            0.0, rp.radius_km, len(parent))
+        inside = when < sc.horizon
+        parent, when, cx, cy = parent[inside], when[inside], cx[inside], cy[inside]
+        z = zone[parent]
+        for zi in np.unique(z).tolist():  # a weak spot is on the parent's network: its zone, where faults occur
+            at = z == zi
+            cx[at], cy[at] = zm.clamp(zi, cx[at], cy[at])
+            if not places.uniform:
+                cx[at], cy[at] = places.settle(zi, cx[at], cy[at])
+        k = ftype[parent]
+        repair, customers = np.empty(len(parent)), np.empty(len(parent), np.int64)
+        extras = (np.zeros(len(parent), bool), np.zeros(len(parent), bool), np.zeros(len(parent)),
+                  np.zeros(len(parent), bool))
+        for ti in np.unique(k).tolist():
+            at = np.flatnonzero(k == ti)
+            name = types[ti]
+            repair[at] = sc.fault_types[name].repair.sample(stream(seed, rep, "repeat_repair", str(gen), name),
+                                                            len(at))
+            customers[at] = _customers(sc, name, stream(seed, rep, "repeat_customers", str(gen), name), len(at))
+            for col, v in zip(extras, _extras(sc, name, stream(seed, rep, "repeat_extras", str(gen), name),
+                                              len(at)), strict=True):
+                col[at] = v
+        parts.add(when, z, k, cx, cy, repair, customers, storm[parent], REPEAT, extras)
+        t, zone, ftype, x, y, storm = when, z, k, cx, cy, storm[parent]
+
+
 def generate(sc: Scenario, seed: int, replication: int) -> FaultTable:
     """Draw the faults of ``replication`` for scenario ``sc``."""
     zm = sc.zone_map()
@@ -237,6 +286,8 @@ def generate(sc: Scenario, seed: int, replication: int) -> FaultTable:
     for storm in storms:
         _storm_faults(sc, seed, replication, storm, zm, parts)
     report = _replay(sc, seed, replication, parts) if sc.arrivals.replay is not None else None
+    if sc.arrivals.repeats is not None and sc.arrivals.repeats.branching > 0:
+        _repeats(sc, seed, replication, parts.columns(), zm, parts)
     reported, zone_idx, type_idx, x, y, repair, customers, storm_no, origin, critical, van_fix, van_work, \
         van_guess = parts.columns()
     return FaultTable(reported, zone_idx, type_idx, x, y, repair, customers, tuple(sc.zones), tuple(sc.fault_types),

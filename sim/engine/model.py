@@ -18,6 +18,8 @@ import simpy
 from sim.engine.dispatch import WAITING, DispatchCentre, Policy
 from sim.engine.duty import Duty
 from sim.engine.faults import FaultTable, generate
+from sim.engine.forecasts import draw_forecasts
+from sim.engine.plans import PlanRunner
 from sim.engine.policies import ORDERS, DivertRule, Order, by_types, score
 from sim.engine.records import Records, UnitInfo
 from sim.engine.travel import Travel, make_travel
@@ -117,6 +119,7 @@ class _Builder:
         self.day0 = sc.start.hour * 60.0 + sc.start.minute
         self.units: list[Unit] = []
         self.by_group: dict[str, list[Unit]] = {}
+        self.call_mutual_aid: Callable[[float], None] | None = None  # set when there is mutual aid to call
 
     def add(self, uid: str, depot: str, group: str, kind: str, skills: list[str], serves: tuple[int, ...],
             home: tuple[float, float, int], duty: Duty, cost: float, overtime_cost: float, *,
@@ -184,6 +187,7 @@ class _Builder:
                          Duty([(arrive, arrive + ma.stay)]), ma.cost_per_hour, 1.5 * ma.cost_per_hour,
                          work_speed=ma.work_speed, speed_factor=ma.speed_factor)
 
+        self.call_mutual_aid = call
         if ma.on_calendar_storms:
             for storm in self.centre.faults.storms:
                 if storm.kind == "calendar":
@@ -303,6 +307,8 @@ def simulate(sc: Scenario, seed: int, replication: int) -> Records:
     calls: list[float] = []
     centre.on_backlog = build.mutual_aid(calls)
     build.prestage()
+    if sc.plans:
+        PlanRunner(sc, env, centre, build, records, draw_forecasts(sc, faults.storms, seed, replication)).start()
     decided = call_handling(sc, faults, seed, replication)
     records.decided[:] = decided
     env.process(_arrivals(env, decided, centre))

@@ -72,6 +72,7 @@ class Records:
     waited: list[float] = field(init=False, default_factory=list)
     callouts: list[int] = field(init=False, default_factory=list)
     on_call_work: list[float] = field(init=False, default_factory=list)  # minutes of jobs done while on call
+    plans: list[tuple] = field(init=False, default_factory=list)  # one row per plan action taken
 
     def __post_init__(self) -> None:
         n = len(self.faults)
@@ -127,6 +128,22 @@ class Records:
                  x0: float, y0: float, x1: float, y1: float, km: float) -> None:
         """Log one activity of ``unit`` (index) for fault ``job`` (-1 for none)."""
         self.activities.append((unit, job, kind, start, end, x0, y0, x1, y1, km))
+
+    def plan_action(self, plan: str, activation: int, trigger: str, start: float, end: float, forecast_storm: int,
+                    action: str, detail: str, cost: float) -> None:
+        """Log one action of an emergency plan's activation: what started it (``forecast``, ``false_alarm``,
+        ``backlog``, ``customers_out``, ``compliance``), when it started and stood down, the storm a forecast
+        foretold (-1: none or a false alarm), the action and its cost."""
+        self.plans.append((plan, activation, trigger, start, end, forecast_storm, action, detail, cost))
+
+    def plan_frame(self) -> pd.DataFrame:
+        """One row per action of each plan activation (see ``plan_action``), times in minutes."""
+        cols = ["plan", "activation", "trigger", "start", "stand_down", "storm", "action", "detail", "cost"]
+        df = pd.DataFrame(self.plans, columns=cols).astype({"activation": np.int64, "start": float,
+                                                           "stand_down": float, "storm": np.int64, "cost": float})
+        df.insert(0, "replication", np.int64(self.replication))
+        df["start_at"] = pd.Timestamp(self.faults.start) + pd.to_timedelta(df["start"], unit="min")
+        return df
 
     def fault_frame(self) -> pd.DataFrame:
         """One row per fault, times in minutes since the start of the season."""

@@ -72,6 +72,7 @@ class Unit:
         self.target = -1  # the fault a van is driving to
         self.on_since: float | None = None
         self.rest_until = -math.inf
+        self.job_start: float | None = None  # when the job under way began (or its on-call part, see plans)
         self.process = env.process(self._run())
 
     # ------------------------------------------------------------ where
@@ -189,7 +190,7 @@ class Unit:
                 work = self._wake.value
                 self._wake = env.event()
             shift_end = until
-            start = env.now
+            start = self.job_start = env.now
             if self.is_van:
                 assert isinstance(work, int)
                 yield from self._van_job(work)
@@ -199,7 +200,8 @@ class Unit:
             if env.now > shift_end:
                 rec.overtime[self.index] += env.now - max(shift_end, start)
             if self.on_call:  # paid in full, not at the stand-by rate (its overtime part is in the job's time)
-                rec.on_call_work[self.index] += env.now - start
+                rec.on_call_work[self.index] += env.now - self.job_start
+            self.job_start = None
             if self.max_hours is not None and self.on_since is not None and env.now - self.on_since >= self.max_hours:
                 self.rest_until = env.now + self.rest  # fatigue: off duty to rest, then back to its shift
                 self._drive_home(env.now)

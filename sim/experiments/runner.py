@@ -41,7 +41,8 @@ from sim.output.results import Result
 from sim.scenario.loading import load_scenario
 from sim.scenario.schema import Scenario
 
-TABLES = ("faults", "units", "figures", "storms", "timeseries", "restoration", "days", "dispatches", "unit_summary")
+TABLES = ("faults", "units", "figures", "storms", "timeseries", "restoration", "days", "dispatches", "unit_summary",
+          "plans")
 """The tables one replication produces (``figures`` become ``Result.per_replication``)."""
 
 
@@ -66,13 +67,15 @@ def run_replication(sc: Scenario, seed: int, replication: int, keep_records: boo
     unit_summary = rec.unit_summary(sc.horizon)
     log = interruptions(sc, faults)  # once: the IEEE figures and the zone-day sums both read it
     reliability = reliability_figures(sc, faults, t_med, log)
-    figures = replication_figures(sc, faults, units, unit_group, storms, unit_summary, reliability)
+    plans = rec.plan_frame()
+    figures = replication_figures(sc, faults, units, unit_group, storms, unit_summary, reliability, plans, log)
     figures.insert(0, "replication", replication)
     days = reliability[1].copy()
     days.insert(0, "replication", np.int64(replication))
     out = {"faults": faults, "units": units, "figures": figures, "storms": storms,
            "timeseries": series(faults, units, unit_group, sc.horizon, replication), "restoration": curves,
            "days": days, "dispatches": rec.dispatch_frame(), "unit_summary": unit_summary,
+           "plans": plans,
            ZONE_DAYS: zone_day_frame(sc, log, replication)}
     if not keep_records:
         for name in RECORD_TABLES:

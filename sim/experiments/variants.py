@@ -26,7 +26,7 @@ from sim.scenario.schema import Scenario
 from sim.texttable import text_table
 
 HEADLINE = ("all.arrive", "all.restore", "all.restore_customers", "urban.arrive", "rural.arrive", "mountain.arrive",
-            "ieee.all.SAIDI", "units.all.cost")
+            "priority.critical.arrive", "ieee.all.SAIDI", "units.all.cost", "costs.all.total")
 """Figures compared by default (those the scenario has)."""
 
 
@@ -107,4 +107,4 @@ def compare(sc: Scenario, names: list[str] | None = None, figures: list[str] | N
 
 def _figure_refs(sc: Scenario) -> list[str]:
 
-    return known_figures(list(sc.zones), sc.unit_groups(), list(sc.fault_types))
+    return known_figures(list(sc.zones), sc.unit_groups(), list(sc.fault_types), list(sc.plans))

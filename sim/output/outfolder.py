@@ -52,6 +52,7 @@ MARKER = ".stormcrew"
 KNOWN = {
     "run": {"faults.parquet", "units.parquet", "replications.parquet", "storms.parquet", "timeseries.parquet",
             "restoration.parquet", "days.parquet", "dispatches.parquet", "unit_summary.parquet", "roads.parquet",
+            "plans.parquet",
             "summary.json", "scenario.resolved.yaml", "report.html"},
     "sweep": {"sweep.json", "points.parquet", "figures", "report.html"},
     "compare": {"comparison.parquet", "report.html"},

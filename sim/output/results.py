@@ -4,7 +4,8 @@ Folder contents: ``faults.parquet``, ``units.parquet``, ``replications.parquet``
 replication), ``storms.parquet`` (one row per storm per replication, with its restoration times),
 ``restoration.parquet`` (storm restoration curves), ``timeseries.parquet`` (hourly customers out, backlog, units
 busy), ``days.parquet`` (daily IEEE indices and major event days), ``dispatches.parquet`` (every dispatch),
-``unit_summary.parquet`` (each unit's duty, overtime, waiting, call-outs and cost), ``summary.json``,
+``unit_summary.parquet`` (each unit's duty, overtime, waiting, call-outs and cost), ``plans.parquet`` (each
+emergency plan's actions: when, on what, at what cost), ``summary.json``,
 ``scenario.resolved.yaml`` (the resolved scenario with its hash, the package version, the seed and ``t_med``: the
 major event day threshold used and where it came from) and ``report.html`` (sim.report: the figures a planner
 looks at, self-contained).
@@ -16,6 +17,7 @@ import dataclasses
 import html
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -51,7 +53,8 @@ from sim.scenario.territory import load_network
 from sim.texttable import text_table
 
 SECTIONS = {"zone": "zones", "type": "types", "weather": "weather", "special": "special_cause", "ieee": "ieee",
-            "storms": "storms", "etr": "etr", "units": "units"}
+            "storms": "storms", "etr": "etr", "units": "units", "priority": "priority", "plans": "plans",
+            "costs": "costs", "communication": "communication"}
 """summary.json section of each figure scope."""
 
 
@@ -84,6 +87,7 @@ class Result:
     days: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     dispatches: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     unit_summary: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    plans: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)  # emergency plans' actions
     t_med: Threshold | None = None  # the major event day threshold the run was judged against, and its source
     roads: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)  # the map's road segments, if on roads
 
@@ -168,11 +172,13 @@ class Result:
             g = self.plot.timeline()
             sections.append((f"Unit timeline: the first {GANTT_DAYS:g} days of replication 0",
                              plot_html(g, height=int(g.layout.height or 400))))
-        ieee = summary_rows(self.summary_dict(), "ieee")
-        if len(ieee):
-            wide = ieee.pivot(index="metric", columns="group", values="mean").reset_index()
-            order = [c for c in ["metric", *self.scenario.zones, ALL] if c in wide.columns]
-            sections.append(("IEEE 1366 indices (mean over replications)", table_html(wide[order])))
+        for section, title in (("ieee", "IEEE 1366 indices"), ("communication", "Customer communication: ETR "
+                                                                            "notices, calls and complaint risk")):
+            rows = summary_rows(self.summary_dict(), section)
+            if len(rows):
+                wide = rows.pivot(index="metric", columns="group", values="mean").reset_index()
+                order = [c for c in ["metric", *self.scenario.zones, ALL] if c in wide.columns]
+                sections.append((f"{title} (mean over replications)", table_html(wide[order])))
         return page(f"stormcrew report: {meta['scenario']}", sections)
 
     def road_segments(self) -> pd.DataFrame:
@@ -228,14 +234,14 @@ class Result:
 
     def table(self) -> str:
         """A compact text table of compliance and times per zone, as the CLI prints it."""
-        def fig(group: str, metric: str, pct: bool) -> str:
-            f = self.figure(group, metric)
+        def fig(group: str, metric: str, pct: bool, scope: str = "zone", digits: int = 0) -> str:
+            f = self.figure(group, metric, scope=scope)
             if f["mean"] is None or math.isnan(f["mean"]):
                 return "-"
             half = (f["ci_high"] - f["ci_low"]) / 2 if not math.isnan(f["ci_high"]) else math.nan
             if pct:
                 return f"{100 * f['mean']:.1f}" + ("" if math.isnan(half) else f" ±{100 * half:.1f}")
-            return f"{f['mean']:.0f}" + ("" if math.isnan(half) else f" ±{half:.0f}")
+            return f"{f['mean']:,.{digits}f}" + ("" if math.isnan(half) else f" ±{half:,.{digits}f}")
 
         head = ["zone", "limits", "faults", "on site %", "restored %", "restored % cust", "site p90 min",
                 "restore p90 min"]
@@ -258,9 +264,48 @@ class Result:
                          f"CAIDI {ieee['CAIDI']:.0f} min")
             if self.t_med is not None:
                 lines.append(f"major event days: {self.t_med.text()}")
+        lines += self._extra_lines(fig)
+        if "communication" in set(self.summary["scope"]):  # (not in a results folder from before these figures)
+            told = self.scenario.communication.told_within
+            lines.append(f"customers (all zones): told an ETR within {told:g} min "
+                         f"{fig(ALL, 'told_within', True, 'communication')} %, first ETR held "
+                         f"{fig(ALL, 'etr_held', True, 'communication')} %, "
+                         f"{fig(ALL, 'calls', False, 'communication')} calls "
+                         f"({fig(ALL, 'calls_peak_per_h', False, 'communication')} in the busiest hour), "
+                         f"complaint risk {fig(ALL, 'complaint_risk', True, 'communication')} % per customer out: "
+                         f"{fig(ALL, 'complaints', False, 'communication')} complaints")
         if self.replications < MIN_RELIABLE:
             lines.append(f"unreliable: fewer than {MIN_RELIABLE} replications; intervals are rough")
         return "\n".join(lines)
+
+    def _extra_lines(self, fig: Callable[..., str]) -> list[str]:
+        """Critical customers, emergency plans and prevention, when the scenario has them."""
+        sc = self.scenario
+        lines: list[str] = []
+        have = set(self.summary["scope"].unique())
+        if not {"priority", "plans", "costs"} <= have:  # a results folder from before these figures
+            return lines
+        critical = self.figure("critical", "faults", scope="priority")["mean"]
+        if critical is not None and critical > 0:
+            p = sc.priority
+            own = "" if p.arrive is None and p.restore is None else (
+                f" (own limits: {'zone' if p.arrive is None else f'{p.arrive:g} min'} / "
+                f"{'zone' if p.restore is None else f'{p.restore / 60:g} h'})")
+            lines.append(f"critical customers{own}: {critical:.1f} faults a season, on site in time "
+                         f"{fig('critical', 'arrive', True, 'priority')} %, power back in time "
+                         f"{fig('critical', 'restore', True, 'priority')} % (other faults "
+                         f"{fig('other', 'arrive', True, 'priority')} % / "
+                         f"{fig('other', 'restore', True, 'priority')} %)")
+        for name in sc.plans:
+            lines.append(f"plan {name}: {fig(name, 'activations', False, 'plans', 1)} activations a season "
+                         f"({fig(name, 'false_alarms', False, 'plans', 1)} on false alarms), "
+                         f"{fig(name, 'active_h', False, 'plans')} h active, actions cost "
+                         f"{fig(name, 'cost', False, 'plans')}")
+        if sc.plans or sc.prevention:
+            lines.append(f"season cost: units {fig(ALL, 'units', False, 'costs')}, plans "
+                         f"{fig(ALL, 'plans', False, 'costs')}, prevention {fig(ALL, 'prevention', False, 'costs')}; "
+                         f"total {fig(ALL, 'total', False, 'costs')}")
+        return lines
 
     def save(self, out: str | Path) -> Path:
         """Write the results folder ``out`` atomically (replacing an earlier run there, never a folder stormcrew did
@@ -271,14 +316,14 @@ class Result:
     def size_estimate(self) -> int:
         """Bytes the results folder will take, roughly (parquet compresses the tables about fivefold)."""
         tables = (self.faults, self.units, self.per_replication, self.storms, self.timeseries, self.restoration,
-                  self.days, self.dispatches, self.unit_summary)
+                  self.days, self.dispatches, self.unit_summary, self.plans)
         return sum(int(t.memory_usage(deep=False).sum()) for t in tables) // 5 + 2**20
 
     def _write(self, tmp: Path) -> None:
         self.faults.to_parquet(tmp / "faults.parquet", index=False)
         self.units.to_parquet(tmp / "units.parquet", index=False)
         self.per_replication.to_parquet(tmp / "replications.parquet", index=False)
-        for name in ("storms", "timeseries", "restoration", "days", "dispatches", "unit_summary"):
+        for name in ("storms", "timeseries", "restoration", "days", "dispatches", "unit_summary", "plans"):
             getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
         if self.scenario.travel.model == "road_network":  # the map's roads, so the folder stands alone
             self.road_segments().to_parquet(tmp / "roads.parquet", index=False)
@@ -334,12 +379,12 @@ class ResultPlots:
 
 
 COMPARED = ("all.arrive", "all.restore", "all.restore_customers", "urban.arrive", "rural.arrive", "mountain.arrive",
-            "ieee.all.SAIDI", "units.all.cost")
+            "ieee.all.SAIDI", "units.all.cost", "costs.all.total")
 """Figures ``Result.compare`` reports by default (those the run has)."""
 
 
 RESULT_TABLES = ("faults", "units", "storms", "timeseries", "restoration", "days", "dispatches", "unit_summary",
-                 "roads")
+                 "plans", "roads")
 
 
 def load_result(folder: str | Path) -> Result:

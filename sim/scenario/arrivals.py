@@ -137,6 +137,19 @@ class Replay(Strict):
     _shares = field_validator("mix")(check_shares)
 
 
+class Repeats(Strict):
+    """Repeat outages: weak spots that fail again. Every fault (of ``types``, default all) brings on average
+    ``branching`` repeats of its own type in its zone, each an exponential delay of mean ``mean_delay`` after it
+    and ``radius_km`` (sd in each axis) from it; a repeat may bring repeats in turn (a self-exciting, Hawkes
+    component: ``branching`` < 1 keeps it finite, and a share ``branching`` of all faults are repeats). ``stormcrew
+    fit`` estimates ``branching`` and ``mean_delay`` from a log (sim.analysis.repeats)."""
+
+    branching: float = Field(ge=0, lt=0.95, description="expected repeats each fault brings")
+    mean_delay: Minutes = 1440.0
+    radius_km: float = Field(default=0.3, ge=0, le=MAX_KM)
+    types: list[str] | None = None
+
+
 class Arrivals(Strict):
     """Where faults come from: a background Poisson rate per zone and fault type (``per_day``, shaped by
     ``hour_of_day`` weights and ``month`` multipliers), heat waves, storms and a replayed log. ``day_to_day`` > 0
@@ -160,6 +173,7 @@ class Arrivals(Strict):
     heat_waves: HeatWaves | None = None
     storms: Storms | None = None
     replay: Replay | None = None
+    repeats: Repeats | None = None
 
     _weights = field_validator("hour_of_day")(check_weights)
     _months = field_validator("month")(check_months)

@@ -90,6 +90,8 @@ def cross_check(sc: Scenario) -> list[Issue]:
                 occurs.setdefault((zone, ftype), ("arrivals", "per_day", zone, ftype))
     for ftype in arr.prevention:
         known_type(("arrivals", "prevention", ftype), ftype)
+    for j, ftype in enumerate(arr.repeats.types or [] if arr.repeats is not None else []):
+        known_type(("arrivals", "repeats", "types", j), ftype)
     if arr.heat_waves is not None:
         for ftype in arr.heat_waves.multiplier:
             known_type(("arrivals", "heat_waves", "multiplier", ftype), ftype)
@@ -159,20 +161,60 @@ def cross_check(sc: Scenario) -> list[Issue]:
         known_zone(("mutual_aid", "zone"), sc.mutual_aid.zone)
         for j, z in enumerate(sc.mutual_aid.serves or []):
             known_zone(("mutual_aid", "serves", j), z)
-        if sc.mutual_aid.backlog is None and not sc.mutual_aid.on_calendar_storms:
-            issues.append(Issue(("mutual_aid",), "never called: expected backlog: N or on_calendar_storms: true"))
+        if sc.mutual_aid.backlog is None and not sc.mutual_aid.on_calendar_storms \
+                and not any(a.mutual_aid for p in sc.plans.values() for a in p.actions):
+            issues.append(Issue(("mutual_aid",), "never called: expected backlog: N, on_calendar_storms: true or a "
+                                "plan whose action calls it"))
     if sc.prestage is not None:
         for g in sc.prestage.groups:
             if g not in groups:
                 issues.append(Issue(("prestage", "groups", g), f"unknown unit group {g!r}; expected one of {groups}"))
+    for name, programme in sc.prevention.items():
+        for ftype in programme.effect:
+            known_type(("prevention", name, "effect", ftype), ftype)
+    issues += _plan_checks(sc, known_zone)
     if sc.expect is not None:
-        known = known_figures(zones, sc.unit_groups(), list(sc.fault_types))
+        known = known_figures(zones, sc.unit_groups(), list(sc.fault_types), list(sc.plans))
         for i, check in enumerate(sc.expect.checks):
             if check.figure not in known:
                 near = difflib.get_close_matches(check.figure, known, n=3)
                 issues.append(Issue(("expect", "checks", i), f"unknown figure {check.figure!r}; expected a figure "
                                     "such as " + ", ".join(repr(n) for n in (near or known[:3]))))
     issues += too_many(sc)
+    return issues
+
+
+def _plan_checks(sc: Scenario, known_zone: Any) -> list[Issue]:
+    """Every group, zone and order a plan names exists; forecasts need storms to forecast."""
+    issues: list[Issue] = []
+    groups = sc.unit_groups()
+    if sc.forecast is not None and sc.arrivals.storms is None:
+        issues.append(Issue(("forecast",), "forecasts need storms: expected an arrivals.storms section"))
+    for name, plan in sc.plans.items():
+        here: tuple[str | int, ...] = ("plans", name)
+        trigger = plan.when
+        if trigger.forecast is not None:
+            if sc.forecast is None:
+                issues.append(Issue((*here, "when", "forecast"), "a plan on a forecast needs forecasts: expected "
+                                    "a top-level forecast section (detection, lead, ...)"))
+            for j, z in enumerate(trigger.forecast.zones or []):
+                known_zone((*here, "when", "forecast", "zones", j), z)
+        if trigger.compliance is not None:
+            known_zone((*here, "when", "compliance", "zone"), trigger.compliance.zone)
+        for i, action in enumerate(plan.actions):
+            at = (*here, "actions", i)
+            named = list(action.prestage or []) + (action.hold_over.groups if action.hold_over else []) \
+                + (action.reserve_in.groups if action.reserve_in else []) \
+                + ([action.call_in.group] if action.call_in else [])
+            for g in named:
+                if g not in groups:
+                    issues.append(Issue((*at, action.kind()), f"unknown unit group {g!r}; expected one of {groups}"))
+            if action.prestage and "forecast" in action.prestage.values() and trigger.forecast is None:
+                issues.append(Issue((*at, "prestage"), "staging at the forecast place needs a plan on a forecast "
+                                    "(when: forecast); on a condition, give a point [x, y]"))
+            if action.mutual_aid and sc.mutual_aid is None:
+                issues.append(Issue((*at, "mutual_aid"), "no mutual_aid section to call: expected one (crews, "
+                                    "skills, zone, staging, delay)"))
     return issues
 
 
@@ -217,6 +259,8 @@ def too_many(sc: Scenario) -> list[Issue]:
             expected += storms * size * max([1.0, *arr.prevention.values()])
         for known in st.calendar:
             expected += known.faults_per_hour * known.duration / 60.0 * max([1.0, *arr.prevention.values()])
+    if arr.repeats is not None:  # each fault's descendants: 1 / (1 - branching) faults in all
+        expected /= 1.0 - arr.repeats.branching
     if expected > MAX_FAULTS:
         issues.append(Issue(("arrivals",), f"about {expected:,.3g} faults expected in one replication; expected at "
                             f"most {MAX_FAULTS:,} (check per_day, the storms' per_week, intensity, size and "

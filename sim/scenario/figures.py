@@ -12,6 +12,12 @@ A figure is (scope, group, metric). Scopes and their groups:
 - ``storms``: ``all`` (``storms.all.t90_h_max``)
 - ``etr``: ``all`` (``etr.all.report_within_1h``)
 - ``units``: each unit group ``depot/group`` and ``all`` (``units.all.utilisation``)
+- ``priority``: ``critical`` (faults cutting off critical customers, against their own limits) and ``other``
+  (``priority.critical.arrive``)
+- ``plans``: each emergency plan and ``all`` (``plans.hold_day.activations``)
+- ``costs``: ``all``: units, plans, prevention and their total (``costs.all.total``)
+- ``communication``: each zone and ``all``: ETR notices, calls and complaint risk
+  (``communication.all.complaint_risk``)
 
 >>> parse_figure("urban.arrive")
 ('zone', 'urban', 'arrive')
@@ -71,6 +77,28 @@ the horizon), units, hours on duty, overtime hours, hours waiting on site for th
 km driven, cost."""
 
 
+PLAN_METRICS = ("activations", "on_forecast", "false_alarms", "active_h", "cost")
+"""Per emergency plan and for ``all``: how often it started, how often on a forecast and on a false alarm (a
+forecast no storm followed), hours active, and the cost of its actions (per activation; staff hours are in the
+units' cost, called-in units in group ``plan/<name>``)."""
+
+
+COST_METRICS = ("units", "plans", "prevention", "total")
+"""The season's cost: units (duty, overtime, on call; mutual aid and called-in staff included), the plans'
+actions, the prevention programmes' share of their yearly cost, and the total."""
+
+
+COMMUNICATION_METRICS = ("notices_per_fault", "told_within", "etr_held", "calls", "calls_peak_per_h",
+                         "complaint_risk", "complaints")
+"""Customer communication per zone and for ``all`` (``sim.analysis.communication``): ETR notices sent per fault,
+the share of customers out told an ETR within ``communication.told_within`` of their outage's start (or back by
+then), the share of those told whose first ETR held, the calls in the season and in its busiest hour, the
+customer-weighted mean complaint risk per customer out and the expected complaints."""
+
+
+PRIORITY_GROUPS = ("critical", "other")
+
+
 ALL = "all"
 
 
@@ -80,7 +108,8 @@ WEATHER_GROUPS = ("calm", "storm")
 SPECIAL_GROUPS = ("none", "recorded")
 
 
-SCOPES = ("zone", "type", "weather", "special", "ieee", "storms", "etr", "units")
+SCOPES = ("zone", "type", "weather", "special", "ieee", "storms", "etr", "units", "priority", "plans", "costs",
+          "communication")
 
 
 _PREFIXED = tuple(s for s in SCOPES if s != "zone")
@@ -102,8 +131,9 @@ def figure_name(scope: str, group: str, metric: str) -> str:
     return f"{group}.{metric}" if scope == "zone" else f"{scope}.{group}.{metric}"
 
 
-def known_figures(zones: list[str], unit_groups: list[str], fault_types: list[str] | None = None) -> list[str]:
-    """Every figure reference a scenario with these zones, unit groups and fault types reports."""
+def known_figures(zones: list[str], unit_groups: list[str], fault_types: list[str] | None = None,
+                  plans: list[str] | None = None) -> list[str]:
+    """Every figure reference a scenario with these zones, unit groups, fault types and plans reports."""
     return ([figure_name("zone", z, m) for z in [*zones, ALL] for m in ZONE_METRICS]
             + [figure_name("type", t, m) for t in fault_types or [] for m in ZONE_METRICS]
             + [figure_name("weather", w, m) for w in WEATHER_GROUPS for m in ZONE_METRICS]
@@ -111,4 +141,8 @@ def known_figures(zones: list[str], unit_groups: list[str], fault_types: list[st
             + [figure_name("ieee", z, m) for z in [*zones, ALL] for m in IEEE_METRICS]
             + [figure_name("storms", ALL, m) for m in STORM_METRICS]
             + [figure_name("etr", ALL, m) for m in ETR_METRICS]
-            + [figure_name("units", g, m) for g in [*unit_groups, ALL] for m in UNIT_METRICS])
+            + [figure_name("units", g, m) for g in [*unit_groups, ALL] for m in UNIT_METRICS]
+            + [figure_name("priority", g, m) for g in PRIORITY_GROUPS for m in ZONE_METRICS]
+            + [figure_name("plans", p, m) for p in [*(plans or []), ALL] for m in PLAN_METRICS]
+            + [figure_name("costs", ALL, m) for m in COST_METRICS]
+            + [figure_name("communication", z, m) for z in [*zones, ALL] for m in COMMUNICATION_METRICS])

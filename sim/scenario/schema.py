@@ -40,6 +40,7 @@ from sim.distributions import Distribution
 from sim.inputs.zones import ZoneMap, ring_problem
 from sim.inputs.zones import zone_map as _zone_map
 from sim.scenario.arrivals import Arrivals
+from sim.scenario.communication import Communication
 from sim.scenario.crews import Depot, Dispatch, MutualAid, Prestage
 from sim.scenario.expect import Expect, Reliability
 from sim.scenario.fields import (
@@ -53,6 +54,7 @@ from sim.scenario.fields import (
     Strict,
     When,
 )
+from sim.scenario.plans import Forecasting, Plan, Priority, Programme
 
 # The published promise (DOMAIN.md): minutes to be on site, minutes to restore.
 DEFAULT_LIMITS: dict[str, tuple[float, float]] = {
@@ -246,7 +248,13 @@ class Scenario(Strict):
     dispatch: Dispatch = Dispatch()
     mutual_aid: MutualAid | None = None
     prestage: Prestage | None = None
+    forecast: Forecasting | None = None
+    plans: dict[str, Plan] = Field(default_factory=dict, description="emergency plans by name")
+    priority: Priority = Priority()
+    prevention: dict[str, Programme] = Field(default_factory=dict,
+                                             description="prevention programmes at a price, by name")
     reliability: Reliability = Reliability()
+    communication: Communication = Communication()
     variants: dict[str, dict[str, Any]] = Field(default_factory=dict,
                                                 description="policy variants: overrides merged over this scenario")
     expect: Expect | None = None
@@ -258,6 +266,14 @@ class Scenario(Strict):
     def unit_count(self) -> int:
         """Units in the depots' groups: each group's round-the-clock count plus every shift of its roster."""
         return sum(g.count + sum(s.count for s in g.roster) for d in self.depots.values() for g in d.units)
+
+    def rate_factor(self, fault_type: str) -> float:
+        """What prevention leaves of ``fault_type``'s rate: the plain factor of ``arrivals.prevention`` times each
+        programme's."""
+        factor = self.arrivals.prevention.get(fault_type, 1.0)
+        for programme in self.prevention.values():
+            factor *= programme.factor(fault_type)
+        return factor
 
     def __repr__(self) -> str:
         return (f"<Scenario {self.name!r}: {len(self.zones)} zones ({', '.join(self.zones)}), "
