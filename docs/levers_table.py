@@ -15,7 +15,7 @@ from sim.scenario.derived import variant
 
 LEVERS = Path(__file__).resolve().parent.parent / "scenarios" / "levers"
 COLUMNS = ("all on site %", "customers restored in time %", "critical on site %", "critical restored in time %",
-           "SAIDI min", "plan activations", "cost M (units + plans + prevention)")
+           "SAIDI min", "complaint risk %", "calls", "plan activations", "cost M (units + plans + prevention)")
 
 
 def cell(res: sim.Result, ref: str, scale: float = 1.0, digits: int = 1) -> str:
@@ -31,7 +31,8 @@ def row(path: Path, name: str | None = None) -> str:
     res = sim.run(sc if name is None else variant(sc, name), keep_records=False, workers=1)
     cells = [cell(res, "all.arrive", 100), cell(res, "all.restore_customers", 100),
              cell(res, "priority.critical.arrive", 100), cell(res, "priority.critical.restore", 100),
-             cell(res, "ieee.all.SAIDI", digits=0), cell(res, "plans.all.activations"),
+             cell(res, "ieee.all.SAIDI", digits=0), cell(res, "communication.all.complaint_risk", 100, 2),
+             cell(res, "communication.all.calls", digits=0), cell(res, "plans.all.activations"),
              cell(res, "costs.all.total", 1e-6, 2)]
     label = res.scenario.name if name is None else f"{sc.name}: {name}"
     return f"| `{label}` | " + " | ".join(cells) + " |"
@@ -47,8 +48,9 @@ def main(names: list[str]) -> None:
         path = Path(file if file.endswith(".yaml") else file + ".yaml")
         if not only:
             print(row(path), flush=True)
-        if path.parent == LEVERS:  # a lever's variants are levers too
-            for v in [only] if only else sim.load_scenario(path).variants:
+        if path.parent == LEVERS:  # a lever's own variants are levers too (not those it inherits)
+            inherited = set(sim.load_scenario(LEVERS.parent / "storm_season.yaml").variants)
+            for v in [only] if only else [v for v in sim.load_scenario(path).variants if v not in inherited]:
                 print(row(path, v), flush=True)
 
 
