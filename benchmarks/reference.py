@@ -145,8 +145,10 @@ def main() -> None:
 
     print("\nscaling: cost per fault (engine only, median of 2 runs)")
     print(f"{'faults/rep':>11} {'units':>6} {'s/rep':>8} {'us/fault':>9}")
-    fault_sizes = [(1, 1, 12), (1, 1, 120), (1, 1, 1200)] if not args.quick else [(1, 1, 12), (1, 1, 120)]
-    unit_sizes = [(0.15, 0.15, 120 / 0.15 / 10), (1.5, 1.5, 120 / 1.5), (15, 15, 120 / 15)]
+    # the ranges: faults 1,000 to 100,000 a replication, units 10 to 5,000 (with the faults they serve)
+    fault_sizes = [(1, 1, 18), (1, 1, 120), (1, 1, 1200), (1, 1, 1750)] if not args.quick else [(1, 1, 12),
+                                                                                              (1, 1, 120)]
+    unit_sizes = [(0.15, 0.15, 120 / 0.15 / 10), (1.5, 1.5, 120 / 1.5), (15, 15, 120 / 15), (73, 73, 120 / 73)]
     if args.quick:
         unit_sizes = unit_sizes[:2]
     for label, sizes in (("faults", fault_sizes), ("units", unit_sizes)):

@@ -39,8 +39,12 @@ class Forecasting(Strict):
     size_sd: float = Field(default=0.0, ge=0, le=3, description="log-sd of the forecast size's error")
     place_sd_km: float = Field(default=0.0, ge=0, le=1000)
     false_alarms_per_week: float = Field(default=0.0, ge=0, le=50)
-    stated: Distribution = Distribution.model_validate({"dist": "beta", "a": 6, "b": 2})
-    stated_false: Distribution = Distribution.model_validate({"dist": "beta", "a": 2, "b": 4})
+    # made when a forecast section is read, not on import: a beta law needs scipy, which `validate` does not load
+    stated: Distribution = Field(default_factory=lambda: Distribution.model_validate({"dist": "beta", "a": 6, "b": 2}),
+                                 description="the chance stated for a storm that comes (default beta(6, 2))")
+    stated_false: Distribution = Field(
+        default_factory=lambda: Distribution.model_validate({"dist": "beta", "a": 2, "b": 4}),
+        description="the chance stated for a false alarm (default beta(2, 4))")
 
 
 class ForecastTrigger(Strict):
