@@ -47,7 +47,7 @@ depots:
 
 RUN_FILES = {"faults.parquet", "units.parquet", "replications.parquet", "storms.parquet", "summary.json",
              "scenario.resolved.yaml", "timeseries.parquet", "restoration.parquet", "days.parquet",
-             "dispatches.parquet", "unit_summary.parquet", "report.html", MARKER}
+             "dispatches.parquet", "unit_summary.parquet", "plans.parquet", "report.html", MARKER}
 
 
 @pytest.fixture
