@@ -166,3 +166,15 @@ def test_staff_weighs_crews_against_trimming() -> None:
     assert res.best is not None and res.best["prevention.trim.amount"] == 0
     costs = res.path.set_index("prevention.trim.amount")["cost"]
     assert costs[300] - costs[0] == pytest.approx(300 * 5e5 * 7 * 1440 / YEAR)
+
+
+def test_the_report_shows_critical_customers_plans_and_costs_apart() -> None:
+    data = _season("7 d", forecast={"detection": 1, "lead": 360, "stated": 1},
+                   plans={"hold": _hold_plan()})
+    res = sim.run(data, replications=2, seed=5)
+    page = res.report_html()
+    for title in ("Critical customers (held to their own limits)", "Emergency plans", "cost: units, plans",
+                  "Customer communication"):
+        assert title in page, title
+    assert ">hold<" in page and ">critical<" in page
+    assert "plan hold:" in res.table() and "season cost:" in res.table()

@@ -172,13 +172,20 @@ class Result:
             g = self.plot.timeline()
             sections.append((f"Unit timeline: the first {GANTT_DAYS:g} days of replication 0",
                              plot_html(g, height=int(g.layout.height or 400))))
-        for section, title in (("ieee", "IEEE 1366 indices"), ("communication", "Customer communication: ETR "
-                                                                            "notices, calls and complaint risk")):
-            rows = summary_rows(self.summary_dict(), section)
-            if len(rows):
-                wide = rows.pivot(index="metric", columns="group", values="mean").reset_index()
-                order = [c for c in ["metric", *self.scenario.zones, ALL] if c in wide.columns]
-                sections.append((f"{title} (mean over replications)", table_html(wide[order])))
+        tables = [("ieee", "IEEE 1366 indices"),
+                  ("priority", "Critical customers (held to their own limits) and the others"),
+                  ("communication", "Customer communication: ETR notices, calls and complaint risk"),
+                  ("plans", "Emergency plans: activations, hours active and the actions' cost"),
+                  ("costs", "The season's cost: units, plans and prevention")]
+        summary = self.summary_dict()
+        for section, title in tables:
+            rows = summary_rows(summary, section)
+            if not len(rows) or (section == "plans" and not self.scenario.plans):
+                continue
+            wide = rows.pivot(index="metric", columns="group", values="mean").reset_index()
+            groups = [*self.scenario.zones, *self.scenario.plans, "critical", "other", ALL]
+            order = ["metric", *(c for c in groups if c in wide.columns)]
+            sections.append((f"{title} (mean over replications)", table_html(wide[order])))
         return page(f"stormcrew report: {meta['scenario']}", sections)
 
     def road_segments(self) -> pd.DataFrame:
