@@ -388,7 +388,16 @@ class _Terminated(KeyboardInterrupt):
     out, as for Ctrl-C."""
 
 
+_OWNER = os.getpid()
+
+
 def _terminate(signum: int, frame: object) -> None:
+    if os.getpid() != _OWNER:
+        # a worker forked but not yet through its initializer still has this handler: end it as SIGTERM would,
+        # quietly, instead of printing a traceback from inside multiprocessing
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
     raise _Terminated()
 
 
@@ -401,6 +410,8 @@ def _format_warning(message: Warning | str, category: type[Warning], filename: s
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``stormcrew`` command; returns the exit code."""
     args = _parser().parse_args(argv)
+    global _OWNER
+    _OWNER = os.getpid()
     previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() \
         else None
     plain = warnings.formatwarning

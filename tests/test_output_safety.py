@@ -346,6 +346,26 @@ def test_workers_die_with_their_parent(how: signal.Signals, tmp_path: Path) -> N
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".r.tmp-")] or how == signal.SIGKILL
 
 
+def test_a_worker_terminated_before_its_initializer_ends_quietly() -> None:
+    """A forked worker keeps the CLI's SIGTERM handler until its initializer runs; a SIGTERM in that window
+    (the parent stopping its pool at once) ends the worker as SIGTERM would, with no traceback."""
+    code = (
+        "import os, signal, sys, time\n"
+        "from sim import cli\n"
+        "cli._OWNER = os.getpid()\n"
+        "signal.signal(signal.SIGTERM, cli._terminate)\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    time.sleep(5)\n"
+        "    os._exit(0)\n"
+        "_, status = os.waitpid(pid, 0)\n"
+        "print(os.WIFSIGNALED(status) and os.WTERMSIG(status))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.stdout.strip() == str(int(signal.SIGTERM)) and "Traceback" not in done.stderr, done.stderr
+
+
 # ---------------------------------------------------------------- the Python API checks its arguments
 
 @pytest.mark.parametrize(("kwargs", "error", "message"), [
