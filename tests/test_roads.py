@@ -250,8 +250,24 @@ def test_rows_on_demand_equal_the_all_pairs_tables(monkeypatch: pytest.MonkeyPat
         assert rows.km(a, b) == pytest.approx(dense.km(a, b), rel=1e-5, abs=1e-5)
         # a unit ranking answers the exact time inside the search, a lower bound beyond it
         assert rows.reach_of(a, b) <= dense.minutes(a, b) + 1e-4
-    rows.hubs.update(a for a, _ in pairs[:5])  # trips from a hub: one full search from it, kept
-    for a, b in pairs[:5]:
-        assert rows.minutes(a, b) == pytest.approx(dense.minutes(a, b), rel=1e-6, abs=1e-6)
-        assert rows.km(a, b) == pytest.approx(dense.km(a, b), rel=1e-5, abs=1e-5)
-        assert rows.reach_of(a, b) == pytest.approx(dense.minutes(a, b), rel=1e-6, abs=1e-6)
+        # and no route beats the pace bound dispatch ranks far units by
+        assert rows.pace_bound * math.hypot(rows.x[a] - rows.x[b], rows.y[a] - rows.y[b]) \
+            <= min(rows.reach_of(a, b), dense.minutes(a, b)) + 1e-9
+    for a, b in pairs[:5]:  # trips from a hub: one full search from it, kept
+        assert rows.minutes(a, b, hub=True) == pytest.approx(dense.minutes(a, b), rel=1e-6, abs=1e-6)
+        assert rows.km(a, b, hub=True) == pytest.approx(dense.km(a, b), rel=1e-5, abs=1e-5)
+        assert rows.reach_of(a, b, hub=True) == pytest.approx(dense.minutes(a, b), rel=1e-6, abs=1e-6)
+
+
+def test_ranking_does_not_depend_on_earlier_searches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows towards a target are shared by every replication a process runs, and a far trip searches further:
+    the ranking answer for a unit must be the same whichever trips came before (results must not depend on the
+    number of workers)."""
+    monkeypatch.setattr("sim.inputs.roads.DENSE_JUNCTIONS", 10)
+    net = RoadNetwork.from_edges(*generate_area(3))
+    fresh, used = net.prepare(), net.prepare()
+    rng = np.random.default_rng(5)
+    pairs = rng.integers(0, len(fresh), (200, 2)).tolist()
+    for a, b in pairs:
+        used.minutes(a, b)  # exact trips make the searches towards each b go as far as a
+    assert [used.reach_of(a, b) for a, b in pairs] == [fresh.reach_of(a, b) for a, b in pairs]

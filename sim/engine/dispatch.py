@@ -19,8 +19,9 @@ typical repair of its type; when a unit is sent, the re-estimate from that unit'
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,17 +35,34 @@ from sim.engine.travel import Travel
 from sim.engine.units import Unit
 
 
-class IdlePool:
-    """The idle units that may serve one zone, indexed so that finding the soonest costs per place, not per unit:
-    units standing still are grouped by (place, call-out, speed) and skills; identical units standing together are
-    interchangeable, so one of each kind per place is a candidate. Units still driving home are kept apart and
-    filed under their place once they have arrived."""
+Station = tuple[float, float, int, float, float]
+"""Where idle units stand and how they leave: x, y, zone, call-out minutes, speed factor."""
 
-    def __init__(self) -> None:
+
+class IdlePool:
+    """The idle units that may serve one zone, indexed so that finding the soonest costs per nearby place, not per
+    unit. Units standing still are grouped by station (place, call-out, speed) and skills: identical units standing
+    together are interchangeable, so one of each kind per station is a candidate. Stations are filed in square
+    cells of ``cell_km``; a search looks at the cells in rings around the fault and stops once no unit farther out
+    could be there sooner than the best found (a lower bound: the straight line at the fastest pace). Units still
+    driving home are kept apart, each a candidate, and filed under their station once arrived.
+
+    >>> pool = IdlePool(cell_km=1.0)
+    >>> len(pool), pool.can(0b1, full=True)
+    (0, False)
+    """
+
+    def __init__(self, cell_km: float = 1.0) -> None:
+        self.cell = cell_km
         self.members: dict[int, Unit] = {}
-        self.stations: dict[tuple[float, float, int, float, float], dict[int, dict[int, Unit]]] = {}
+        # station -> skills -> (the units there with those skills, their indices as a heap: the lowest is sent)
+        self.stations: dict[Station, dict[int, tuple[dict[int, Unit], list[int]]]] = {}
+        self.cells: dict[tuple[int, int], dict[Station, None]] = {}  # ordered sets, for a fixed order of work
         self.moving: dict[int, Unit] = {}
-        self.filed: dict[int, tuple[tuple[float, float, int, float, float], int]] = {}
+        self.arrivals: list[tuple[float, int]] = []  # (when a moving unit stands still, its index), a heap
+        self.filed: dict[int, tuple[Station, int]] = {}
+        self.kinds: dict[int, int] = {}  # skills -> idle units with exactly them
+        self.fastest = 1.0  # the largest speed factor of any unit filed here (bounds stay bounds)
 
     def __contains__(self, index: int) -> bool:
         return index in self.members
@@ -52,47 +70,154 @@ class IdlePool:
     def __len__(self) -> int:
         return len(self.members)
 
+    def can(self, need: int, full: bool) -> bool:
+        """Whether any idle unit has every skill of ``need`` (``full``) or any of them (need 0: any unit)."""
+        if not need:
+            return bool(self.members)
+        if full:
+            return any(skills & need == need for skills in self.kinds)
+        return any(skills & need for skills in self.kinds)
+
+    def skills(self) -> int:
+        """Every skill some idle unit has."""
+        out = 0
+        for skills in self.kinds:
+            out |= skills
+        return out
+
     def add(self, unit: Unit, now: float) -> None:
         """``unit`` is idle and may be sent from here."""
         self.members[unit.index] = unit
+        self.kinds[unit.skills] = self.kinds.get(unit.skills, 0) + 1
+        self.fastest = max(self.fastest, unit.speed_factor)
         self._file(unit, now)
+
+    def _cell(self, x: float, y: float) -> tuple[int, int]:
+        return math.floor(x / self.cell), math.floor(y / self.cell)
 
     def _file(self, unit: Unit, now: float) -> None:
         at = unit.standing(now)
         if at is None:
             self.moving[unit.index] = unit
+            heapq.heappush(self.arrivals, (unit.arrival(), unit.index))
             return
         key = (at[0], at[1], at[2], unit.callout_delay(now), unit.speed_factor)
-        self.stations.setdefault(key, {}).setdefault(unit.skills, {})[unit.index] = unit
+        kinds = self.stations.get(key)
+        if kinds is None:
+            kinds = self.stations[key] = {}
+            self.cells.setdefault(self._cell(at[0], at[1]), {})[key] = None
+        units, order = kinds.setdefault(unit.skills, ({}, []))
+        units[unit.index] = unit
+        heapq.heappush(order, unit.index)
         self.filed[unit.index] = (key, unit.skills)
 
     def remove(self, unit: Unit) -> None:
         """``unit`` is busy or off duty."""
         if self.members.pop(unit.index, None) is None:
             return
+        left = self.kinds[unit.skills] - 1
+        if left:
+            self.kinds[unit.skills] = left
+        else:
+            del self.kinds[unit.skills]
         if self.moving.pop(unit.index, None) is not None:
-            return
+            return  # its entry in arrivals is dropped when it comes up
         key, skills = self.filed.pop(unit.index)
         kinds = self.stations[key]
-        del kinds[skills][unit.index]
-        if not kinds[skills]:
+        del kinds[skills][0][unit.index]  # its index leaves the heap when it comes to the top
+        if not kinds[skills][0]:
             del kinds[skills]
             if not kinds:
                 del self.stations[key]
+                cell = self._cell(key[0], key[1])
+                del self.cells[cell][key]
+                if not self.cells[cell]:
+                    del self.cells[cell]
 
     def settle(self, now: float) -> None:
-        """File the units that have finished driving home under their place."""
-        for index in [i for i, u in self.moving.items() if u.standing(now) is not None]:
-            self._file(self.moving.pop(index), now)
+        """File the units that have finished driving home under their station."""
+        arrivals = self.arrivals
+        while arrivals and arrivals[0][0] <= now:
+            when, index = arrivals[0]
+            unit = self.moving.get(index)
+            if unit is None or unit.arrival() != when:  # sent since, or on another drive
+                heapq.heappop(arrivals)
+            elif unit.standing(now) is None:
+                return  # arrives within rounding of now: filed on a later look
+            else:
+                heapq.heappop(arrivals)
+                del self.moving[index]
+                self._file(unit, now)
 
-    def candidates(self) -> list[tuple[tuple[float, float, int, float, float] | None, Unit]]:
-        """One unit of each kind at each place (key), and every unit still driving (key None)."""
-        out: list[tuple[tuple[float, float, int, float, float] | None, Unit]] = []
-        for key, kinds in self.stations.items():
-            for units in kinds.values():
-                out.append((key, units[min(units)]))
-        out += [(None, u) for u in self.moving.values()]
-        return out
+    def soonest(self, fx: float, fy: float, now: float, need: int, pace: float,
+                eta: Callable[[Station | None, Unit], float]) -> Iterator[tuple[float, int, Unit]]:
+        """Idle candidates with any skill of ``need`` (all for need 0) as (ETA, index, unit), soonest first (ties by
+        index), computed as far as the caller reads: ``eta(station, unit)`` is asked only for candidates that
+        might come before those already found, ranked by ``pace`` (minutes per straight km no drive beats)."""
+        self.settle(now)
+        cell = self.cell
+        ci, cj = math.floor(fx / cell), math.floor(fy / cell)
+        pending: list[tuple[float, int, Station | None, Unit]] = []  # lower bound, order, station, unit
+        order = itertools.count()
+        for unit in self.moving.values():
+            if not need or unit.skills & need:
+                x, y, _ = unit.position(now)
+                pending.append((pace * math.hypot(x - fx, y - fy) / unit.speed_factor, next(order), None, unit))
+        heapq.heapify(pending)
+        found: list[tuple[float, int, Unit]] = []
+        seen: dict[Station, float] = {}
+        ring, beyond, rings_done = 0, 0.0, not self.cells  # beyond: no station in rings >= ring is nearer
+        while True:
+            bound = pending[0][0] if pending else math.inf
+            if not rings_done:
+                bound = min(bound, beyond)
+            if found and found[0][0] < bound:  # strictly: a candidate at the bound could tie with a lower index
+                yield heapq.heappop(found)
+                continue
+            if pending and (rings_done or pending[0][0] <= beyond):
+                _, _, key, unit = heapq.heappop(pending)
+                if key is None:
+                    t = eta(None, unit)
+                else:
+                    t = seen.get(key, -1.0)
+                    if t < 0:
+                        t = seen[key] = eta(key, unit)
+                heapq.heappush(found, (t, unit.index, unit))
+                continue
+            if rings_done:
+                if found:
+                    yield heapq.heappop(found)
+                    continue
+                return
+            if (2 * ring + 1) ** 2 >= len(self.cells):  # the square outgrows the cells in use: take them all
+                cells = [c for c in self.cells if max(abs(c[0] - ci), abs(c[1] - cj)) >= ring]
+                rings_done = True
+            elif ring == 0:
+                cells = [(ci, cj)]
+            else:
+                cells = [(i, j) for i in range(ci - ring, ci + ring + 1) for j in (cj - ring, cj + ring)]
+                cells += [(i, j) for j in range(cj - ring + 1, cj + ring) for i in (ci - ring, ci + ring)]
+            for c in cells:
+                for key in self.cells.get(c, ()):
+                    d = pace * math.hypot(key[0] - fx, key[1] - fy) / key[4]
+                    for skills, (units, lowest) in self.stations[key].items():
+                        if not need or skills & need:
+                            while lowest[0] not in units:
+                                heapq.heappop(lowest)
+                            heapq.heappush(pending, (key[3] + d, next(order), key, units[lowest[0]]))
+            ring += 1
+            edge = min(fx - (ci - ring + 1) * cell, (ci + ring) * cell - fx, fy - (cj - ring + 1) * cell,
+                       (cj + ring) * cell - fy)
+            beyond = pace * max(edge, 0.0) / self.fastest
+
+
+def _cell_km(faults: FaultTable) -> float:
+    """Cells for the idle pools: the faults' extent in about 64 x 64 (at most 4,096 cells, so that a search that
+    finds nobody near still looks at few), no smaller than 100 m."""
+    if len(faults) == 0:
+        return 1.0
+    extent = max(float(np.ptp(faults.x)), float(np.ptp(faults.y)))
+    return max(extent / 64.0, 0.1)
 
 
 @dataclass(frozen=True)
@@ -135,8 +260,10 @@ class DispatchCentre:
         self.van_queues: list[list[tuple[tuple[float, ...], int, int]]] = [[] for _ in range(n_zones)]
         self.van_version = [0] * n
         self.partial = [self.policy.hold_back <= 0] * n  # specialists may go ahead of their partners
-        self.idle: list[IdlePool] = [IdlePool() for _ in range(n_zones)]
-        self.idle_vans: list[IdlePool] = [IdlePool() for _ in range(n_zones)]
+        self.pace = travel.pace_bound()
+        cell = _cell_km(faults)
+        self.idle: list[IdlePool] = [IdlePool(cell) for _ in range(n_zones)]
+        self.idle_vans: list[IdlePool] = [IdlePool(cell) for _ in range(n_zones)]
         self.en_route_vans: dict[int, Unit] = {}
         self.waiting = 0  # faults with some crew skill still missing
         self.open = n  # faults not yet repaired
@@ -190,54 +317,50 @@ class DispatchCentre:
         return unit.callout_delay(now) + self.travel.estimate(x, y, z, self.fx[fault], self.fy[fault],
                                                             self.fzone[fault], now) / unit.speed_factor
 
-    def _candidates(self, pool: IdlePool, fault: int, now: float, need: int) -> list[tuple[float, int, Unit]]:
-        """(ETA, index, unit) of idle candidates with any skill of ``need`` (all for need 0), soonest first: one
-        distance per place where idle units stand, plus one per unit still driving."""
+    def _candidates(self, pool: IdlePool, fault: int, now: float, need: int) -> Iterator[tuple[float, int, Unit]]:
+        """(ETA, index, unit) of idle candidates with any skill of ``need`` (all for need 0), soonest first, as far
+        as the caller reads: one route per station where idle units stand, plus one per unit still driving."""
         fx, fy, zone = self.fx[fault], self.fy[fault], self.fzone[fault]
-        travel = self.travel
-        pool.settle(now)
-        shared: dict[tuple[float, float, int, float, float], float] = {}
-        out = []
-        for key, unit in pool.candidates():
-            if need and not unit.skills & need:
-                continue
-            if key is not None:
-                t = shared.get(key)
-                if t is None:
-                    t = key[3] + travel.estimate(key[0], key[1], key[2], fx, fy, zone, now) / key[4]
-                    shared[key] = t
-            else:
-                t = self._eta(unit, fault, now)
-            out.append((t, unit.index, unit))
-        out.sort()  # by ETA, then index (unique, so units themselves are never compared)
-        return out
+        estimate = self.travel.estimate
+
+        def eta(key: Station | None, unit: Unit) -> float:
+            if key is None:
+                return self._eta(unit, fault, now)
+            return key[3] + estimate(key[0], key[1], key[2], fx, fy, zone, now) / key[4]
+
+        return pool.soonest(fx, fy, now, need, self.pace, eta)
 
     def _nearest(self, pool: IdlePool, fault: int, now: float, need: int,
                  full: bool) -> tuple[Unit | None, float]:
         """The soonest idle unit with every skill of ``need`` (``full``) or with any of them."""
-        for t, _, unit in self._candidates(pool, fault, now, need):
-            if not full or unit.skills & need == need:
-                return unit, t
+        if pool.can(need, full):
+            for t, _, unit in self._candidates(pool, fault, now, need):
+                if not full or unit.skills & need == need:
+                    return unit, t
         return None, math.inf
 
-    @staticmethod
-    def _assemble(candidates: list[tuple[float, int, Unit]], need: int) -> tuple[Unit | None, float, list[Unit],
-                                                                                  float, int]:
-        """From idle candidates (soonest first): the soonest unit with every skill, and the soonest set of units
-        that together have them: (unit, its ETA, set, when the set's last is on site, skills the set lacks)."""
+    def _assemble(self, pool: IdlePool, fault: int, now: float, need: int) -> tuple[Unit | None, float,
+                                                                                     list[Unit], float, int]:
+        """From the idle units: the soonest one with every skill, and the soonest set of units that together have
+        them: (unit, its ETA, set, when the set's last is on site, skills the set lacks). A unit with every skill
+        is looked for only as long as it could be on site no later than the set's last (what _crews compares)."""
         full, full_t = None, math.inf
         chosen: list[Unit] = []
         last = 0.0
         remaining = need
-        for t, _, unit in candidates:
-            if full is None and unit.skills & need == need:
-                full, full_t = unit, t
+        if not pool.can(need, full=False):
+            return full, full_t, chosen, last, remaining
+        want_full = pool.can(need, full=True)
+        lacking = need & ~pool.skills()  # no idle unit has these
+        for t, _, unit in self._candidates(pool, fault, now, need):
+            if not (remaining & ~lacking) and (not want_full or t > last):
+                break
+            if want_full and unit.skills & need == need:
+                full, full_t, want_full = unit, t, False
             if remaining and unit.skills & remaining:
                 chosen.append(unit)
                 remaining &= ~unit.skills
                 last = max(last, t)
-            if full is not None and not remaining:
-                break
         return full, full_t, chosen, last, remaining
 
     # ------------------------------------------------------------ events
@@ -277,8 +400,7 @@ class DispatchCentre:
         zone, ftype = self.fzone[fault], self.ftype[fault]
         need = self.need_masks[ftype]
         van_able = ftype in self.van_types and zone in self.van_zones
-        crew, eta, group, sent_eta, remaining = self._assemble(self._candidates(self.idle[zone], fault, now, need),
-                                                              need)
+        crew, eta, group, sent_eta, remaining = self._assemble(self.idle[zone], fault, now, need)
         if crew is not None and (remaining or eta <= sent_eta):
             if etr:
                 rec.etr_report[fault] = now + eta + self.typical_repair[fault]
@@ -323,8 +445,7 @@ class DispatchCentre:
         if self.crew_state[fault] != WAITING or where is None:
             return
         zone, missing = where
-        _, _, group, _, _ = self._assemble(self._candidates(self.idle[zone], fault, self.env.now, missing),
-                                           missing)
+        _, _, group, _, _ = self._assemble(self.idle[zone], fault, self.env.now, missing)
         if not group:
             return
         for unit in group:
@@ -372,8 +493,7 @@ class DispatchCentre:
             rest = key[1] & ~unit.skills
             partners: list[Unit] = []
             if rest and not self.partial[fault]:
-                _, _, partners, _, lacking = self._assemble(
-                    self._candidates(self.idle[key[0]], fault, self.env.now, rest), rest)
+                _, _, partners, _, lacking = self._assemble(self.idle[key[0]], fault, self.env.now, rest)
                 if lacking:
                     continue
             heapq.heappop(self.queues[key])

@@ -32,7 +32,7 @@ from scipy.sparse import csgraph
 from sim.engine.faults import FaultTable
 from sim.inputs.roads import PreparedNetwork
 from sim.scenario.schema import Scenario
-from sim.scenario.territory import load_network
+from sim.scenario.territory import hub_junctions, load_network
 from sim.streams import stream
 
 ROAD_CLOSED = "road_closed"
@@ -138,6 +138,11 @@ class Travel:
         """Minutes the dispatch centre expects (no random variation): used to choose units."""
         raise NotImplementedError
 
+    def pace_bound(self) -> float:
+        """Minutes per straight km that no ``estimate`` beats (storms only slow, closures only lengthen): dispatch
+        leaves far units unasked when nearer ones are sooner. 0 (no bound) unless a model knows better."""
+        return 0.0
+
 
 class StraightLineTravel(Travel):
     """Distances in km and driving times in minutes by straight line and zone speed."""
@@ -154,6 +159,9 @@ class StraightLineTravel(Travel):
     def minutes(self, km: float, zone_from: int, zone_to: int) -> float:
         """Minutes to drive ``km`` road km from a point in ``zone_from`` to one in ``zone_to``."""
         return km * 0.5 * (self._pace[zone_from] + self._pace[zone_to])
+
+    def pace_bound(self) -> float:
+        return self.circuity * min(self._pace) * (1 - 1e-9)  # a hair under, against rounding
 
     def estimate(self, x0: float, y0: float, z0: int, x1: float, y1: float, z1: int, now: float) -> float:
         km = math.hypot(x1 - x0, y1 - y0) * self.circuity
@@ -172,9 +180,9 @@ class StraightLineTravel(Travel):
 class RoadTravel(Travel):
     """Travel over a prepared road network, with storm slowdowns and road closures."""
 
-    def __init__(self, net: PreparedNetwork, snap_speed_kmh: float):
+    def __init__(self, net: PreparedNetwork, snap_speed_kmh: float, hubs: frozenset[int] = frozenset()):
         super().__init__()
-        self.net = net
+        self.net, self.hubs = net, hubs
         self.snap_pace = 60.0 / snap_speed_kmh
         self._snaps: dict[tuple[float, float], tuple[int, float]] = {}
         # per set of closures and source junction: minutes to every junction and each one's predecessor
@@ -191,6 +199,10 @@ class RoadTravel(Travel):
                 self._snaps[key] = hit
         return hit
 
+    def pace_bound(self) -> float:
+        # the snap legs are straight, the route between the junctions no faster than the network's bound
+        return min(self.snap_pace, self.net.pace_bound) * (1 - 1e-9)
+
     def _base(self, x0: float, y0: float, x1: float, y1: float) -> tuple[int, int, float, float]:
         a, da = self.snap(x0, y0)
         b, db = self.snap(x1, y1)
@@ -206,7 +218,8 @@ class RoadTravel(Travel):
         """(minutes waiting for a road to reopen, minutes driving between the junctions, special cause, road km
         between the junctions: of the detour when closed roads force one). ``ranking``: for choosing among units,
         a large network may answer a lower bound for a unit beyond its search (see PreparedNetwork.reach_of)."""
-        drive = self.net.reach_of(a, b) if ranking else self.net.minutes(a, b)
+        hub = a in self.hubs
+        drive = self.net.reach_of(a, b, hub) if ranking else self.net.minutes(a, b, hub)
         cause, wait, km = "", 0.0, math.nan
         if self.storms:
             closed_t = self._closed_time(a, b, now)
@@ -215,12 +228,12 @@ class RoadTravel(Travel):
                 while math.isinf(closed_t):  # unreachable: wait for the first reopening, then try again
                     wait = min(self.storms[k].reopen for k in self._active_closures(now + wait)) - now
                     again = self._closed_time(a, b, now + wait)
-                    closed_t = self.net.minutes(a, b) if again is None else again
+                    closed_t = self.net.minutes(a, b, hub) if again is None else again
                 if closed_t > drive + 1e-9:
                     km = self._detour_km(a, b, now + wait)
                 drive = closed_t
             drive /= self._storm_factor(x1, y1, now + wait)
-        return wait, drive, cause, self.net.km(a, b) if math.isnan(km) else km
+        return wait, drive, cause, self.net.km(a, b, hub) if math.isnan(km) else km
 
     def _detour_km(self, a: int, b: int, now: float) -> float:
         """Road km of the fastest route a -> b around the roads closed at ``now`` (walked back from b along the
@@ -270,7 +283,7 @@ def make_travel(sc: Scenario, faults: FaultTable, seed: int, replication: int) -
     travel: Travel
     if sc.travel.model == "road_network":
         net = load_network(sc)
-        travel = RoadTravel(net, sc.travel.snap_speed_kmh)
+        travel = RoadTravel(net, sc.travel.snap_speed_kmh, hub_junctions(sc, net))
     else:
         net = None
         travel = StraightLineTravel(sc.travel.circuity, [z.speed_kmh for z in sc.zones.values()])

@@ -96,6 +96,11 @@ class Unit:
             return leg[4], leg[5], leg[6]
         return None
 
+    def arrival(self) -> float:
+        """When the current drive ends (now or before if standing)."""
+        leg = self._leg
+        return -math.inf if leg is None else leg[0] + leg[7]
+
     def callout_delay(self, now: float) -> float:
         """Minutes before this unit can leave when sent at ``now``: from home (its depot, or a van's staging
         point), an on-call unit's call-out delay, any other's turnout; none for a unit already out (on its way

@@ -439,7 +439,6 @@ class PreparedNetwork:
     segments: np.ndarray | None = None  # the roads as drawn, before the collapse: (x0, y0, x1, y1) km per segment
     _tree: Any = field(default=None, repr=False)
     _rows: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, float]] = field(default_factory=dict, repr=False)
-    hubs: set[int] = field(default_factory=set, repr=False)  # junctions many trips start from (depots, staging)
     _from: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -469,18 +468,32 @@ class PreparedNetwork:
         self._rows[b] = hit  # most recently used last
         return hit
 
-    def reach_of(self, a: int, b: int) -> float:
-        """Minutes a -> b if the search towards ``b`` has reached ``a``, else a lower bound: the reach searched, or
-        the straight line at the network's top speed if more. What a dispatch centre ranking many units needs:
-        exact for the near ones, an estimate for the far ones, without searching the whole county for them."""
+    def reach_of(self, a: int, b: int, hub: bool = False) -> float:
+        """Minutes a -> b if within ROW_REACH of ``b`` (or from a ``hub``), else a lower bound: ROW_REACH, or the
+        straight line at the network's top speed if more. What a dispatch centre ranking many units needs: exact for
+        the near ones, an estimate for the far ones, without searching the whole county for them. The answer does not
+        depend on how far earlier trips made the search towards ``b`` go (rows are shared by the replications a
+        process runs, and results must not depend on which ran before)."""
         if self.dense:
             return float(self.minutes_matrix[a, b])
-        if a in self.hubs:
+        if hub:
             return float(self.from_hub(a)[0][b])
-        dist, _, _, reach = self.to(b)
-        if math.isfinite(dist[a]):
-            return float(dist[a])
-        return max(reach, math.hypot(self.x[a] - self.x[b], self.y[a] - self.y[b]) / self.top_speed)
+        d = float(self.to(b)[0][a])
+        if d <= ROW_REACH:
+            return d
+        return max(ROW_REACH, math.hypot(self.x[a] - self.x[b], self.y[a] - self.y[b]) / self.top_speed)
+
+    @functools.cached_property
+    def pace_bound(self) -> float:
+        """Minutes per straight km that no route beats: the least of each road's minutes per straight km between its
+        ends (by the triangle inequality a route is no faster) and the inverse of the top speed ``reach_of`` assumes.
+        Dispatch ranks far units by it without asking for their routes."""
+        if not len(self.eu):
+            return 0.0
+        straight = np.hypot(self.x[self.eu] - self.x[self.ev], self.y[self.eu] - self.y[self.ev])
+        on = straight > 0
+        least = float(np.min(self.emin[on] / straight[on])) if on.any() else math.inf
+        return max(0.0, min(least, 1.0 / self.top_speed))
 
     @functools.cached_property
     def _forward(self) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
@@ -510,8 +523,8 @@ class PreparedNetwork:
             hit = self._from[a] = (dist.astype(np.float32), prev.astype(np.int32), step)
         return hit
 
-    def _exact(self, a: int, b: int, km_too: bool = True) -> tuple[float, float]:
-        if a in self.hubs:
+    def _exact(self, a: int, b: int, km_too: bool = True, hub: bool = False) -> tuple[float, float]:
+        if hub:
             dist, prev, step = self.from_hub(a)
             if not km_too:
                 return float(dist[b]), math.nan
@@ -544,13 +557,14 @@ class PreparedNetwork:
         d, i = self._tree.query((x, y))
         return int(i), float(d)
 
-    def minutes(self, a: int, b: int) -> float:
-        """Shortest driving minutes between junctions ``a`` and ``b``."""
-        return float(self.minutes_matrix[a, b]) if self.dense else self._exact(a, b, km_too=False)[0]
+    def minutes(self, a: int, b: int, hub: bool = False) -> float:
+        """Shortest driving minutes between junctions ``a`` and ``b`` (``hub``: ``a`` is a place many trips start
+        from, a depot or a staging point, searched from once, in full, and kept)."""
+        return float(self.minutes_matrix[a, b]) if self.dense else self._exact(a, b, False, hub)[0]
 
-    def km(self, a: int, b: int) -> float:
+    def km(self, a: int, b: int, hub: bool = False) -> float:
         """Road km of the fastest route between junctions ``a`` and ``b``."""
-        return float(self.km_matrix[a, b]) if self.dense else self._exact(a, b)[1]
+        return float(self.km_matrix[a, b]) if self.dense else self._exact(a, b, True, hub)[1]
 
     def graph(self, closed: np.ndarray | None = None) -> sparse.csr_matrix:
         """The directed junction graph (fastest minutes per pair) with the edges flagged in ``closed`` removed."""

@@ -42,10 +42,16 @@ def load_network(sc: Scenario) -> PreparedNetwork:
                                  "in the right place, in the right CRS?"))
     if far:
         raise ScenarioError(str(t.network), far)
-    if not net.dense:  # a county: trips from these places search from them once, in full
-        hubs = [d.location for d in sc.depots.values()] + [
-            p for d in sc.depots.values() for g in d.units for p in g.staging]
-        if sc.mutual_aid is not None:
-            hubs.append(sc.mutual_aid.staging)
-        net.hubs.update(net.snap_one(float(x), float(y))[0] for x, y in hubs)
     return net
+
+
+def hub_junctions(sc: Scenario, net: PreparedNetwork) -> frozenset[int]:
+    """The junctions most trips start from (depots, staging points, mutual aid's staging): on a county's network,
+    trips from them search from them once, in full. A scenario's own (not the shared network's), so that what one
+    scenario declared never changes another's routes in the same process."""
+    if net.dense:
+        return frozenset()
+    hubs = [d.location for d in sc.depots.values()] + [p for d in sc.depots.values() for g in d.units for p in g.staging]
+    if sc.mutual_aid is not None:
+        hubs.append(sc.mutual_aid.staging)
+    return frozenset(net.snap_one(float(x), float(y))[0] for x, y in hubs)
