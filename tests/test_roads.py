@@ -271,3 +271,21 @@ def test_ranking_does_not_depend_on_earlier_searches(monkeypatch: pytest.MonkeyP
     for a, b in pairs:
         used.minutes(a, b)  # exact trips make the searches towards each b go as far as a
     assert [used.reach_of(a, b) for a, b in pairs] == [fresh.reach_of(a, b) for a, b in pairs]
+
+
+@pytest.mark.parametrize("spread", [0.0, 0.3, 5.0])
+def test_the_snap_grid_finds_what_the_kd_tree_finds(spread: float) -> None:
+    """Snapping by grid (fast for one point) gives the KD-tree's junction and distance: points on the network, near
+    it, between junctions and far outside it (where the grid hands over to the tree)."""
+    net = RoadNetwork.from_edges(*generate_area(3)).prepare()
+    rng = np.random.default_rng(int(spread * 10))
+    k = rng.integers(0, len(net), 2000)
+    xs = net.x[k] + rng.normal(0, spread, 2000)
+    ys = net.y[k] + rng.normal(0, spread, 2000)
+    xs[:50] += rng.choice([-1, 1], 50) * rng.uniform(10, 500, 50)  # far outside
+    a, b = rng.integers(0, len(net), (2, 100))
+    xs[50:150], ys[50:150] = (net.x[a] + net.x[b]) / 2, (net.y[a] + net.y[b]) / 2  # halfway: ties, the tree's way
+    d, i = net._tree.query(np.column_stack([xs, ys]))
+    got = [net.snap_one(float(x), float(y)) for x, y in zip(xs, ys, strict=True)]
+    assert [g[0] for g in got] == i.tolist()
+    assert [g[1] for g in got] == pytest.approx(d.tolist(), rel=1e-12, abs=1e-12)

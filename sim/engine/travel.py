@@ -185,9 +185,13 @@ class RoadTravel(Travel):
         self.net, self.hubs = net, hubs
         self.snap_pace = 60.0 / snap_speed_kmh
         self._snaps: dict[tuple[float, float], tuple[int, float]] = {}
-        # per set of closures and source junction: minutes to every junction and each one's predecessor
+        # per set of closures and source junction: minutes to every junction and each one's predecessor (trips)
         self._detours: dict[tuple[tuple[int, ...], int], tuple[np.ndarray, np.ndarray]] = {}
+        # per set of closures and target junction: minutes from every junction (ranking the units for a fault: one
+        # search from the fault instead of one from each unit)
+        self._towards: dict[tuple[tuple[int, ...], int], np.ndarray] = {}
         self._graphs: dict[tuple[int, ...], Any] = {}  # the graph without the roads each set of storms closed
+        self._act: tuple[float, int, tuple[int, ...]] = (math.nan, 0, ())
 
     def snap(self, x: float, y: float) -> tuple[int, float]:
         """The junction a point drives from or to, and the km to it (cached per point)."""
@@ -219,21 +223,25 @@ class RoadTravel(Travel):
         between the junctions: of the detour when closed roads force one). ``ranking``: for choosing among units,
         a large network may answer a lower bound for a unit beyond its search (see PreparedNetwork.reach_of)."""
         hub = a in self.hubs
-        drive = self.net.reach_of(a, b, hub) if ranking else self.net.minutes(a, b, hub)
+        net = self.net
+        drive = net.reach_of(a, b, hub) if ranking else net.minutes(a, b, hub)
         cause, wait, km = "", 0.0, math.nan
         if self.storms:
-            closed_t = self._closed_time(a, b, now)
+            closed_t = self._closed_time(a, b, now, ranking)
             if closed_t is not None and closed_t > drive + 1e-9:
                 cause = ROAD_CLOSED
                 while math.isinf(closed_t):  # unreachable: wait for the first reopening, then try again
                     wait = min(self.storms[k].reopen for k in self._active_closures(now + wait)) - now
-                    again = self._closed_time(a, b, now + wait)
-                    closed_t = self.net.minutes(a, b, hub) if again is None else again
-                if closed_t > drive + 1e-9:
+                    again = self._closed_time(a, b, now + wait, ranking)
+                    closed_t = (net.reach_of(a, b, hub) if ranking else net.minutes(a, b, hub)) if again is None \
+                        else again
+                if closed_t > drive + 1e-9 and not ranking:
                     km = self._detour_km(a, b, now + wait)
                 drive = closed_t
             drive /= self._storm_factor(x1, y1, now + wait)
-        return wait, drive, cause, self.net.km(a, b, hub) if math.isnan(km) else km
+        if ranking:  # only the time counts
+            return wait, drive, cause, math.nan
+        return wait, drive, cause, net.km(a, b, hub) if math.isnan(km) else km
 
     def _detour_km(self, a: int, b: int, now: float) -> float:
         """Road km of the fastest route a -> b around the roads closed at ``now`` (walked back from b along the
@@ -248,26 +256,41 @@ class RoadTravel(Travel):
             node = prev
         return total
 
-    def _active_closures(self, now: float) -> list[int]:
-        return self.index.closing(now)
+    def _active_closures(self, now: float) -> tuple[int, ...]:
+        if self._act[0] != now or self._act[1] != len(self.storms):  # units ranked for a fault ask at one minute
+            self._act = (now, len(self.storms), tuple(self.index.closing(now)))
+        return self._act[2]
 
-    def _closed_time(self, a: int, b: int, now: float) -> float | None:
-        """Shortest minutes a -> b with today's closed roads, None if nothing is closed; may be inf."""
-        active = self._active_closures(now)
-        if not active:
+    def _closed_graphs(self, act: tuple[int, ...]) -> Any:
+        graphs = self._graphs.get(act)
+        if graphs is None:
+            closed = np.zeros(len(self.net.eu), bool)
+            for k in act:
+                closed |= self.storms[k].closed
+            km = self.net.graph_km(closed).tocoo()  # a plain dict: scipy's element access costs ~20 us
+            g = self.net.graph(closed)
+            graphs = self._graphs[act] = (g, dict(zip(
+                zip(km.row.tolist(), km.col.tolist(), strict=True), km.data.tolist(), strict=True)), g.T.tocsr())
+        return graphs
+
+    def _closed_time(self, a: int, b: int, now: float, ranking: bool = False) -> float | None:
+        """Shortest minutes a -> b with today's closed roads, None if nothing is closed; may be inf. ``ranking``:
+        from one search towards ``b`` (the same route, its minutes summed the other way round)."""
+        act = self._active_closures(now)
+        if not act:
             return None
-        act = tuple(active)
+        if ranking:
+            towards = self._towards.get((act, b))
+            if towards is None:
+                towards = csgraph.dijkstra(self._closed_graphs(act)[2], directed=True, indices=b)
+                _bounded(self._towards, len(towards) * 8)
+                self._towards[(act, b)] = towards
+            return float(towards[a])
         hit = self._detours.get((act, a))
         if hit is None:
-            graphs = self._graphs.get(act)
-            if graphs is None:
-                closed = np.zeros(len(self.net.eu), bool)
-                for k in active:
-                    closed |= self.storms[k].closed
-                km = self.net.graph_km(closed).tocoo()  # a plain dict: scipy's element access costs ~20 us
-                graphs = self._graphs[act] = (self.net.graph(closed), dict(zip(
-                    zip(km.row.tolist(), km.col.tolist(), strict=True), km.data.tolist(), strict=True)))
-            dist, pred = csgraph.dijkstra(graphs[0], directed=True, indices=[a], return_predecessors=True)
+            dist, pred = csgraph.dijkstra(self._closed_graphs(act)[0], directed=True, indices=[a],
+                                          return_predecessors=True)
+            _bounded(self._detours, len(dist[0]) * 12)
             hit = self._detours[(act, a)] = (dist[0], pred[0])
         return float(hit[0][b])
 
@@ -276,6 +299,16 @@ class RoadTravel(Travel):
         a, b, snap_km, snap_t = self._base(x0, y0, x1, y1)
         wait, drive, cause, km = self._route(a, b, x1, y1, now)
         return snap_km + km, wait + self._vary(snap_t + drive), cause
+
+
+DETOUR_BYTES = 256 * 2**20
+"""Memory for the searches kept under road closures (each of its kind: from a trip's start, towards a fault)."""
+
+
+def _bounded(cache: dict[Any, Any], entry_bytes: int) -> None:
+    """Make room for one more entry of ``entry_bytes`` in ``cache``, oldest entries first."""
+    while cache and (len(cache) + 1) * entry_bytes > DETOUR_BYTES:
+        cache.pop(next(iter(cache)))
 
 
 def make_travel(sc: Scenario, faults: FaultTable, seed: int, replication: int) -> Travel:
