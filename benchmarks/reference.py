@@ -92,14 +92,21 @@ def timed(fn: Any, repeats: int = 3) -> float:
     return statistics.median(out)
 
 
-def scaled(data: dict[str, Any], rate: float, units: float, days: float) -> sim.Scenario:
-    """The reference season with fault rates x ``rate``, unit counts x ``units`` and ``days`` long."""
+def scaled(data: dict[str, Any], rate: float, units: float, days: float, bigger_storms: bool = False) -> sim.Scenario:
+    """The reference season with fault rates x ``rate``, unit counts x ``units`` and ``days`` long; storms x
+    ``rate`` as often, or (``bigger_storms``) as often as before with ``rate`` times the faults an hour. A utility
+    with 50 times the crews has a larger territory, not 50 times the thunderstorms over the same roads: 100 storms
+    a week, each closing roads for hours, would keep the territory's roads closed for good."""
     d = copy.deepcopy(data)
     d["horizon"] = f"{days} d"
     for by_type in d["arrivals"]["per_day"].values():
         for k in by_type:
             by_type[k] = by_type[k] * rate
-    d["arrivals"]["storms"]["per_week"] = d["arrivals"]["storms"]["per_week"] * rate
+    storms = d["arrivals"]["storms"]
+    if bigger_storms:
+        storms["intensity"] = dict(storms["intensity"], scale=storms["intensity"]["scale"] * rate)
+    else:
+        storms["per_week"] = storms["per_week"] * rate
     for depot in d["depots"].values():
         for g in depot["units"]:
             g["count"] = max(1, int(round(g["count"] * units)))
@@ -153,7 +160,7 @@ def main() -> None:
         unit_sizes = unit_sizes[:2]
     for label, sizes in (("faults", fault_sizes), ("units", unit_sizes)):
         for rate, units, days in sizes:
-            s = scaled(data, rate, units, days)
+            s = scaled(data, rate, units, days, bigger_storms=label == "units")
             n = len(simulate(s, 1, 0).faults)
             t = timed(lambda s=s: simulate(s, 1, 0), repeats=2)
             u = sum(g.count for d in s.depots.values() for g in d.units)

@@ -191,7 +191,8 @@ class RoadTravel(Travel):
         # search from the fault instead of one from each unit)
         self._towards: dict[tuple[tuple[int, ...], int], np.ndarray] = {}
         self._graphs: dict[tuple[int, ...], Any] = {}  # the graph without the roads each set of storms closed
-        self._act: tuple[float, int, tuple[int, ...]] = (math.nan, 0, ())
+        self._acts: dict[float, tuple[int, ...]] = {}  # closures active at the minutes asked lately
+        self._acts_of = -1  # how many storms they were worked out with
 
     def snap(self, x: float, y: float) -> tuple[int, float]:
         """The junction a point drives from or to, and the km to it (cached per point)."""
@@ -230,13 +231,17 @@ class RoadTravel(Travel):
             closed_t = self._closed_time(a, b, now, ranking)
             if closed_t is not None and closed_t > drive + 1e-9:
                 cause = ROAD_CLOSED
+                at = now
                 while math.isinf(closed_t):  # unreachable: wait for the first reopening, then try again
-                    wait = min(self.storms[k].reopen for k in self._active_closures(now + wait)) - now
-                    again = self._closed_time(a, b, now + wait, ranking)
+                    # at the reopening itself, not now + (reopening - now): that may round to just before it, where
+                    # the road is still closed, and the search would never end
+                    at = min(self.storms[k].reopen for k in self._active_closures(at))
+                    again = self._closed_time(a, b, at, ranking)
                     closed_t = (net.reach_of(a, b, hub) if ranking else net.minutes(a, b, hub)) if again is None \
                         else again
+                wait = at - now
                 if closed_t > drive + 1e-9 and not ranking:
-                    km = self._detour_km(a, b, now + wait)
+                    km = self._detour_km(a, b, at)
                 drive = closed_t
             drive /= self._storm_factor(x1, y1, now + wait)
         if ranking:  # only the time counts
@@ -257,9 +262,15 @@ class RoadTravel(Travel):
         return total
 
     def _active_closures(self, now: float) -> tuple[int, ...]:
-        if self._act[0] != now or self._act[1] != len(self.storms):  # units ranked for a fault ask at one minute
-            self._act = (now, len(self.storms), tuple(self.index.closing(now)))
-        return self._act[2]
+        # units ranked for a fault ask at one minute, and at the reopening they would wait for
+        acts = self._acts
+        if self._acts_of != len(self.storms) or len(acts) > 16:
+            acts.clear()
+            self._acts_of = len(self.storms)
+        act = acts.get(now)
+        if act is None:
+            act = acts[now] = tuple(self.index.closing(now))
+        return act
 
     def _closed_graphs(self, act: tuple[int, ...]) -> Any:
         graphs = self._graphs.get(act)
