@@ -116,6 +116,11 @@ _SNAP_RINGS = 4
 """Rings of grid cells a snap searches before it asks the KD-tree (a point far outside the network)."""
 
 
+_LIKELY_DETOUR = 2.5
+"""A drive's minutes over its straight line at the network's fastest pace, seldom exceeded (roads wind, most are
+slower than the fastest): how far a first search towards a target goes."""
+
+
 MAX_COORDINATE = 1e8
 """Largest coordinate a road may have: metres (1e8 m is 100,000 km, past any territory) or degrees."""
 
@@ -537,7 +542,10 @@ class PreparedNetwork:
                 km += float(step[node])
                 node = int(prev[node])
             return float(dist[b]), km
-        dist, nxt, step, reach = self.to(b)
+        # search as far as the drive probably is at once (the straight line at a typical pace), not 10 minutes, then
+        # 40, then 160: each wider search repeats the narrower one
+        likely = _LIKELY_DETOUR * self.pace_bound * math.hypot(self.x[a] - self.x[b], self.y[a] - self.y[b])
+        dist, nxt, step, reach = self.to(b, max(ROW_REACH, likely) if likely < ROW_REACH * 256 else math.inf)
         while not math.isfinite(dist[a]) and math.isfinite(reach):
             dist, nxt, step, reach = self.to(b, reach * 4 if reach * 4 < ROW_REACH * 256 else math.inf)
         if not km_too:
