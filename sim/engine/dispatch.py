@@ -34,7 +34,6 @@ from sim.engine.records import Records
 from sim.engine.travel import Travel
 from sim.engine.units import Unit
 
-
 Station = tuple[float, float, int, float, float]
 """Where idle units stand and how they leave: x, y, zone, call-out minutes, speed factor."""
 

@@ -51,7 +51,8 @@ def hub_junctions(sc: Scenario, net: PreparedNetwork) -> frozenset[int]:
     scenario declared never changes another's routes in the same process."""
     if net.dense:
         return frozenset()
-    hubs = [d.location for d in sc.depots.values()] + [p for d in sc.depots.values() for g in d.units for p in g.staging]
+    hubs = [d.location for d in sc.depots.values()] + [
+        p for d in sc.depots.values() for g in d.units for p in g.staging]
     if sc.mutual_aid is not None:
         hubs.append(sc.mutual_aid.staging)
     return frozenset(net.snap_one(float(x), float(y))[0] for x, y in hubs)
