@@ -233,8 +233,8 @@ class RoadTravel(Travel):
                 cause = ROAD_CLOSED
                 at = now
                 while math.isinf(closed_t):  # unreachable: wait for the first reopening, then try again
-                    # at the reopening itself, not now + (reopening - now): that may round to just before it, where
-                    # the road is still closed, and the search would never end
+                    # at the reopening itself, not now + (reopening - now), which floating point need not make equal
+                    # to it: a hair before it, the road is still closed and the same reopening comes up for ever
                     at = min(self.storms[k].reopen for k in self._active_closures(at))
                     again = self._closed_time(a, b, at, ranking)
                     closed_t = (net.reach_of(a, b, hub) if ranking else net.minutes(a, b, hub)) if again is None \
@@ -280,6 +280,7 @@ class RoadTravel(Travel):
                 closed |= self.storms[k].closed
             km = self.net.graph_km(closed).tocoo()  # a plain dict: scipy's element access costs ~20 us
             g = self.net.graph(closed)
+            _bounded(self._graphs, 150 * len(self.net.eu))  # two graphs and a dict of every road's km
             graphs = self._graphs[act] = (g, dict(zip(
                 zip(km.row.tolist(), km.col.tolist(), strict=True), km.data.tolist(), strict=True)), g.T.tocsr())
         return graphs
@@ -313,7 +314,8 @@ class RoadTravel(Travel):
 
 
 DETOUR_BYTES = 256 * 2**20
-"""Memory for the searches kept under road closures (each of its kind: from a trip's start, towards a fault)."""
+"""Memory for what is kept under road closures, for each kind: the network without the closed roads (per set of
+storms), searches from a trip's start, searches towards a fault."""
 
 
 def _bounded(cache: dict[Any, Any], entry_bytes: int) -> None:
