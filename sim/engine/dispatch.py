@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from sim.cells import ring as ring_cells
 from sim.engine.faults import FaultTable
 from sim.engine.jobs import ASSIGNED, CLAIMED, NONE, WAITING, Job
 from sim.engine.policies import DivertRule, Order, oldest
@@ -178,9 +179,10 @@ class IdlePool:
                 if key is None:
                     t = eta(None, unit)
                 else:
-                    t = seen.get(key, -1.0)
-                    if t < 0:
-                        t = seen[key] = eta(key, unit)
+                    known = seen.get(key)
+                    if known is None:
+                        known = seen[key] = eta(key, unit)
+                    t = known
                 heapq.heappush(found, (t, unit.index, unit))
                 continue
             if rings_done:
@@ -191,11 +193,8 @@ class IdlePool:
             if (2 * ring + 1) ** 2 >= len(self.cells):  # the square outgrows the cells in use: take them all
                 cells = [c for c in self.cells if max(abs(c[0] - ci), abs(c[1] - cj)) >= ring]
                 rings_done = True
-            elif ring == 0:
-                cells = [(ci, cj)]
             else:
-                cells = [(i, j) for i in range(ci - ring, ci + ring + 1) for j in (cj - ring, cj + ring)]
-                cells += [(i, j) for j in range(cj - ring + 1, cj + ring) for i in (ci - ring, ci + ring)]
+                cells = ring_cells(ci, cj, ring)
             for c in cells:
                 for key in self.cells.get(c, ()):
                     d = pace * math.hypot(key[0] - fx, key[1] - fy) / key[4]

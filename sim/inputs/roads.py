@@ -27,7 +27,7 @@ import json
 import math
 import warnings
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from sim.atomic import write_with
+from sim.cells import ring as ring_cells
 from sim.errors import Issue, ScenarioError
 from sim.inputs.coordinates import project
 
@@ -580,12 +581,7 @@ class PreparedNetwork:
         ci, cj = math.floor(x / size), math.floor(y / size)
         best, best_d2, tied = -1, math.inf, False
         for ring in range(_SNAP_RINGS):
-            if ring == 0:
-                around: Iterable[tuple[int, int]] = ((ci, cj),)
-            else:
-                around = [(i, j) for i in range(ci - ring, ci + ring + 1) for j in (cj - ring, cj + ring)] + [
-                    (i, j) for j in range(cj - ring + 1, cj + ring) for i in (ci - ring, ci + ring)]
-            for cell in around:
+            for cell in ring_cells(ci, cj, ring):
                 for k in cells.get(cell, ()):
                     dx, dy = xs[k] - x, ys[k] - y
                     d2 = dx * dx + dy * dy
